@@ -314,6 +314,11 @@ class Store:
             rows = s.scalars(select(ProvisionRow).where(ProvisionRow.id.in_(list(pids))))
             return {r.id: _provision_of(r) for r in rows}
 
+    def get_segments(self, ids: Sequence[str]) -> dict[str, Segment]:
+        with Session(self.engine) as s:
+            rows = s.scalars(select(SegmentRow).where(SegmentRow.id.in_(list(ids))))
+            return {r.id: _segment_of(r) for r in rows}
+
     def segments(self, doc_ids: Sequence[str] | None = None) -> Iterator[Segment]:
         """Segments in document order, optionally of some documents only."""
         with Session(self.engine) as s:

@@ -212,7 +212,9 @@ class _Builder:
         self.root_counters: dict[str, int] = {}
         self.used_paths: set[str] = set()
         self.seen_structure = False
-        self.closing: _Node | None = None
+        # The table being read, so that a table split by a page break continues it.
+        self.last_row: Provision | None = None
+        self.last_header: list[str] | None = None
 
     # -- helpers
     def _counters(self) -> dict[str, int]:
@@ -352,7 +354,14 @@ class _Builder:
         if not rows:
             return
         header = [c.strip() for c in rows[0]]
+        if self.last_header is not None and self.last_row is not None and len(header) == len(self.last_header) \
+                and _tt_column(header) is None:
+            # A continuation of the previous table without its header row.
+            header, rows = self.last_header, [self.last_header, *rows]
+        elif self.last_header is None or header != self.last_header:
+            self.last_row = None
         tt_col = _tt_column(header)
+        self.last_header = header
         in_appendix = any(n.mtype == "appendix" for n in self.stack)
         if tt_col is None:
             # A table without a numbering column: one provision holding the whole table.
@@ -366,6 +375,7 @@ class _Builder:
                       block.page, block.page_end, heading=" | ".join(h for h in header if h)[:140])
         base_depth = len(self.stack)
         row_depth = base_depth
+        last_row = self.last_row
         for row in rows[1:]:
             cells = [c.strip() for c in row] + [""] * (len(header) - len(row))
             tt = cells[tt_col].strip().rstrip(".").strip("*").strip()
@@ -379,14 +389,23 @@ class _Builder:
                 self._new("group", tt, PARA_RANK - 0.4, text, block.page, block.page_end, fields=fields)
                 row_depth = len(self.stack)
                 continue
+            if not tt and last_row is not None:
+                # A row cut by a page break continues in an unnumbered row: merge the cells.
+                for k, v in fields.items():
+                    if v:
+                        last_row.fields[k] = f"{last_row.fields.get(k, '')} {v}".strip()  # type: ignore[index]
+                last_row.text = " | ".join(v for v in last_row.fields.values() if v)  # type: ignore[union-attr]
+                last_row.page_end = max(last_row.page_end or 0, block.page_end or block.page or 0) or None
+                continue
             del self.stack[row_depth:]
             label = tt if re.fullmatch(r"\d{1,4}(?:\.\d{1,3})*", tt) else self._next_label("r")
-            self._new("row", label, PARA_RANK - 0.3, text, block.page, block.page_end, fields=fields,
-                      gap=bool(GAP_RE.match(text)))
+            last_row = self._new("row", label, PARA_RANK - 0.3, text, block.page, block.page_end, fields=fields,
+                                 gap=bool(GAP_RE.match(text))).prov
             self.stack.pop()
         del self.stack[base_depth:]
         while self.stack and self.stack[-1].mtype == "table":
             self.stack.pop()
+        self.last_row = last_row
 
     def _pop_to_container_or_keep(self) -> None:
         while self.stack and self.stack[-1].rank >= PARA_RANK:
@@ -407,6 +426,7 @@ def build_provisions(raw: RawDoc, doc_id: str) -> list[Provision]:
         if block.kind == "table":
             b.table(block)
             continue
+        b.last_row = b.last_header = None
         text = block.text
         if GAP_RE.match(text):
             b.gap(text, block.page)

@@ -144,3 +144,18 @@ def test_page_break_continuation_and_page_numbers_are_repaired() -> None:
     assert (provs["I.1"].page_start, provs["I.1"].page_end) == (1, 2)
     assert (provs["I"].page_start, provs["I"].page_end) == (1, 2)
     assert set(provs) == {"I", "I.1", "I.2"}
+
+
+def test_table_split_by_page_break_continues_rows() -> None:
+    header = ("TT", "Nhiệm vụ", "Chủ trì", "Thời hạn")
+    part1 = Block("table", "", page=3, rows=(header, ("1.", "Xây dựng đề án", "Bộ Y tế", "2025"),
+                                               ("2.", "Rà soát các quy định hiện", "Bộ Tài", "")))
+    # The next page repeats the header and carries the rest of row 2 in an unnumbered row.
+    part2 = Block("table", "", page=4, rows=(header, ("", "hành về đầu tư", "chính", "2026"),
+                                               ("3.", "Ban hành nghị định", "Bộ Công an", "Quý IV/2025")))
+    raw = _doc("PHỤ LỤC", part1, part2)
+    provs = {p.id.split(":", 1)[1]: p for p in build_provisions(raw, "9/NQ-CP")}
+    assert [k for k in provs if k.startswith("PL.")] == ["PL.1", "PL.2", "PL.3"]
+    assert provs["PL.2"].fields == {"Nhiệm vụ": "Rà soát các quy định hiện hành về đầu tư",
+                                    "Chủ trì": "Bộ Tài chính", "Thời hạn": "2026"}
+    assert provs["PL.2"].page_end == 4

@@ -1,0 +1,114 @@
+"""Hybrid retrieval: dense + sparse prefetch fused in Qdrant, grouped to provisions.
+
+Results are provisions, not fragments: the segments a query hits are grouped under the
+provision they belong to (best segment wins), and each hit carries what a citation needs —
+document number, provision id, heading path, page — with the quote read from the store
+of record, never from the index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest.normalize import has_diacritics
+from ingest.settings import Settings
+from ingest.store import Store
+
+
+@dataclass
+class Hit:
+    """One provision that answers a query."""
+
+    doc_id: str
+    doc_number: str
+    provision_id: str
+    heading_path: list[str]
+    page: int | None
+    text: str  # the provision's text from the store of record
+    score: float
+    quote: str  # the best-matching segment of that provision (verbatim)
+    kind: str = ""
+    segments: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "doc_number": self.doc_number,
+            "provision_id": self.provision_id,
+            "heading_path": self.heading_path,
+            "page": self.page,
+            "text": self.text,
+            "quote": self.quote,
+            "score": round(self.score, 6),
+            "kind": self.kind,
+        }
+
+
+class Retriever:
+    """Search over the index; one per process (holds the model and the store handles)."""
+
+    def __init__(self, settings: Settings, *, store: Store | None = None, vstore: Any = None,
+                 embedder: Any = None) -> None:
+        from index.embed import load_embedder
+        from index.store import open_store
+
+        self.settings = settings
+        self.store = store or Store(settings.db_path)
+        self.embedder = embedder or load_embedder(settings)
+        self.vstore = vstore or open_store(settings)
+
+    def close(self) -> None:
+        self.vstore.close()
+
+    def search(self, query: str, filters: Any = None, top_k: int = 10, *, fusion: str = "rrf",
+               prefetch_limit: int | None = None) -> list[Hit]:
+        from index.sparse import query_sparse_pair
+
+        query = query.strip()
+        if not query:
+            return []
+        dense = self.embedder.encode_queries([query])[0]
+        sp, spf = query_sparse_pair(query)
+        # A query typed without diacritics can only match through the folded vector; with
+        # diacritics the accented vector is the precise one and the folded one adds recall.
+        sparse = sp if has_diacritics(query) else None
+        limit = max(top_k * 4, 40)
+        points = self.vstore.query(dense, sparse, spf, filters, limit=limit,
+                                   prefetch_limit=prefetch_limit or max(limit, 100), fusion=fusion)
+        return self._group(points, top_k)
+
+    def _group(self, points: list[Any], top_k: int) -> list[Hit]:
+        best: dict[str, tuple[float, dict[str, Any], list[str]]] = {}
+        order: list[str] = []
+        for pt in points:
+            pl = pt.payload
+            pid = pl["provision_id"]
+            if pid not in best:
+                best[pid] = (pt.score, pl, [pl["segment_id"]])
+                order.append(pid)
+            else:
+                best[pid][2].append(pl["segment_id"])
+        order = order[:top_k]
+        provs = self.store.get_provisions(order)
+        segs_by_id = self.store.get_segments([best[pid][2][0] for pid in order])
+        hits = []
+        for pid in order:
+            score, pl, segs = best[pid]
+            prov = provs.get(pid)
+            seg = segs_by_id.get(segs[0])
+            if prov is None or seg is None:  # index ahead of the store (a concurrent delete): skip, never invent
+                continue
+            hits.append(Hit(
+                doc_id=pl["doc_id"],
+                doc_number=pl["doc_number"],
+                provision_id=pid,
+                heading_path=prov.heading_path,
+                page=prov.page_start,
+                text=prov.text,
+                score=float(score),
+                quote=seg.text,
+                kind=prov.kind,
+                segments=segs,
+            ))
+        return hits
