@@ -101,6 +101,51 @@ def _header_text(raw: RawDoc) -> str:
     return "\n".join(b.text for b in _header_blocks(raw))
 
 
+_ISSUER_BY_CODE = [
+    (re.compile(r"/NQ-CP$|/NĐ-CP$"), "Chính phủ"),
+    (re.compile(r"/(?:CT|QĐ)-TTg$"), "Thủ tướng Chính phủ"),
+    (re.compile(r"/ĐĐQH\d*$"), "Đảng đoàn Quốc hội"),
+    (re.compile(r"-KL/TW$"), "Bộ Chính trị"),
+    (re.compile(r"/VPĐU$"), "Văn phòng Đảng ủy"),
+]
+
+
+def _detect_issuer(raw: RawDoc, number: str | None, title: str | None) -> str | None:
+    """The issuing body: from the number's issuer code, the title ("của Bộ Chính trị"), the header."""
+    for rx, name in _ISSUER_BY_CODE:
+        if number and rx.search(number):
+            return name
+    header = fold(_header_text(raw))
+    if re.search(r"hoi nghi lan thu \w+ ban chap hanh trung uong", header):
+        return "Ban Chấp hành Trung ương"
+    folded_title = fold(title or "")
+    for key, name in _ISSUERS:
+        if key.startswith("cua ") and key in folded_title:
+            return name
+    # Before the document's kind word (NGHỊ QUYẾT, KẾ HOẠCH…) stands the issuer's name.
+    before: list[str] = []
+    for b in raw.blocks[:HEADER_BLOCKS]:
+        if b.text.strip().rstrip(":").upper() in _KIND_WORDS:
+            break
+        before.append(b.text)
+    folded = fold("\n".join(before))
+    for key, name in _ISSUERS:
+        if key in folded:
+            return name
+    return None
+
+
+_UPPER_RUN = re.compile(r"\b[A-ZĐÀ-ỸĂÂÊÔƠƯ]{2,}(?:\s+[A-ZĐÀ-ỸĂÂÊÔƠƯ]{2,})+\b")
+
+
+def _sentence_case(upper: str) -> str:
+    """``CỦA BỘ CHÍNH TRỊ`` → ``của Bộ Chính trị`` (issuer names keep their capitals)."""
+    low = upper.lower()
+    for _, name in _ISSUERS:
+        low = low.replace(name.lower(), name)
+    return low
+
+
 def _detect_title(raw: RawDoc) -> str | None:
     blocks = [b for b in raw.blocks[:HEADER_BLOCKS] if b.kind == "para"]
     for i, b in enumerate(blocks):
@@ -115,7 +160,7 @@ def _detect_title(raw: RawDoc) -> str | None:
                 break
             if t.isupper() and not re.match(r"^(CỦA|VỀ|HỘI NGHỊ)", t):
                 break
-            parts.append(t[0].lower() + t[1:] if t.isupper() else t)
+            parts.append(_UPPER_RUN.sub(lambda m: _sentence_case(m.group(0)), t))
             if not t.isupper() and not t.startswith(("CỦA", "của")):
                 break
         title = " ".join(parts)
@@ -136,12 +181,8 @@ def detect_meta(raw: RawDoc) -> DocMeta:
         if m2 and NUMBER_RE.match(m2.group(1)):
             meta.number = canonical_number(NUMBER_RE.match(m2.group(1)).group(0))  # type: ignore[union-attr]
     meta.date = _parse_date(header)
-    folded = fold(header)
-    for key, name in _ISSUERS:
-        if key in folded:
-            meta.issuer = name
-            break
     meta.title = _detect_title(raw)
+    meta.issuer = _detect_issuer(raw, meta.number, meta.title)
     kind = kind_from_number(meta.number) if meta.number else None
     if kind is None:
         for b in raw.blocks[:HEADER_BLOCKS]:

@@ -164,6 +164,73 @@ def show(
         out.print(f"  {c['id'].split(':', 1)[1]}  {c['heading']}", highlight=False, overflow="ellipsis", no_wrap=True)
 
 
+@app.command(
+    epilog="Examples:\n\n"
+    "  nqdoc search \"mục tiêu giáo dục đến năm 2030\"\n\n"
+    "  nqdoc search \"muc tieu giao duc 2030\" --doc 71-NQ/TW --top-k 5 --json\n\n"
+    "  echo \"ai chủ trì xây dựng luật khoa học\" | nqdoc search -"
+)
+def search(
+    query: Annotated[str, typer.Argument(help="The question; '-' reads it from stdin.")],
+    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only this document (số hiệu); repeatable.")] = None,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Document kind, e.g. resolution, plan.")] = None,
+    resolution: Annotated[
+        list[str] | None, typer.Option("--resolution", help="Documents that are or implement this resolution.")
+    ] = None,
+    issuer: Annotated[str | None, typer.Option(help="Issuing body, e.g. 'Chính phủ'.")] = None,
+    date_from: Annotated[str | None, typer.Option(help="Issued on or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[str | None, typer.Option(help="Issued on or before (YYYY-MM-DD).")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", min=1, max=100, help="Number of provisions.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON hits.")] = False,
+) -> None:
+    """Tìm điều khoản — hybrid search; results are provisions with citations."""
+    from rich.console import Console
+
+    from index.retrieve import Retriever
+    from index.store import SearchFilters
+
+    if query == "-":
+        query = sys.stdin.read()
+    query = query.strip()
+    if not query:
+        Console(stderr=True).print("[red]error:[/] empty query (câu hỏi trống)")
+        raise typer.Exit(2)
+    settings = _settings()
+    filters = SearchFilters(doc=doc or None, kind=kind or None, resolution=resolution or None, issuer=issuer,
+                            date_from=date_from, date_to=date_to)
+    retriever = Retriever(settings)
+    try:
+        hits = retriever.search(query, filters=filters, top_k=top_k)
+    finally:
+        retriever.close()
+    if as_json:
+        _print_json({"query": query, "hits": [h.as_dict() for h in hits]})
+        return
+    out = Console()
+    if not hits:
+        out.print("Không tìm thấy điều khoản phù hợp. (No matching provision.)")
+    for i, h in enumerate(hits, 1):
+        page = f" · trang {h.page}" if h.page else ""
+        out.print(f"[bold]{i}. {h.provision_id}[/]  [dim]{h.score:.3f}{page}[/]", highlight=False)
+        out.print(" › ".join(h.heading_path[:-1]), style="dim", highlight=False)
+        out.print(h.quote, highlight=False)
+        out.print()
+
+
+@app.command("index", epilog="Examples:\n\n  nqdoc index\n\n  nqdoc index --rebuild")
+def index_cmd(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the index and build it again.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Lập chỉ mục — bring the search index in line with the stored documents."""
+    from index.sync import sync_index
+
+    report = sync_index(_settings(), progress=not as_json, rebuild=rebuild)
+    _print_json(report) if as_json else sys.stderr.write(
+        f"Chỉ mục: +{report['added']} văn bản, -{report['removed']}, {report['segments']} đoạn "
+        f"({report['seconds']}s)\n")
+
+
 def _load_plugins() -> None:
     """Verbs from packages above ``service`` (e.g. ``eval``), registered as entry points."""
     for ep in entry_points(group="nqdoc.commands"):
@@ -175,8 +242,14 @@ def _load_plugins() -> None:
 
 
 def main() -> None:
+    from ingest.errors import NqdocError
+
     _load_plugins()
-    app()
+    try:
+        app()
+    except NqdocError as err:  # expected failures: one line, no traceback
+        sys.stderr.write(f"error: {err}\nlỗi: {err.message_vi}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":
