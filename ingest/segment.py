@@ -61,15 +61,27 @@ def xlmr_token_counter() -> TokenCounter:
         return estimate
 
 
-def _sentences(text: str) -> list[str]:
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each underthesea sentence in ``text``, so quotes stay verbatim."""
     from underthesea import sent_tokenize
 
-    out: list[str] = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if line:
-            out.extend(s.strip() for s in sent_tokenize(line) if s.strip())
-    return out
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for sent in sent_tokenize(text):
+        sent = sent.strip()
+        if not sent:
+            continue
+        start = text.find(sent, pos)
+        if start < 0:  # the tokenizer normalised something: fall back to the next non-space run
+            start = pos + (len(text[pos:]) - len(text[pos:].lstrip()))
+            end = min(len(text), start + len(sent))
+        else:
+            end = start + len(sent)
+        spans.append((start, end))
+        pos = end
+    if spans and spans[-1][1] < len(text.rstrip()):
+        spans[-1] = (spans[-1][0], len(text.rstrip()))
+    return spans
 
 
 def words_of(text: str) -> str:
@@ -127,21 +139,28 @@ def segment_provision(
     count = count or xlmr_token_counter()
     header = context_header(doc, prov)
     budget = max(32, max_tokens - count(header) - 2)
+    source = " ".join(prov.text.split())
     chunks: list[str] = []
-    cur: list[str] = []
+    cur_start: int | None = None
+    cur_end = 0
     cur_tokens = 0
-    for sent in _sentences(prov.text):
-        n = count(sent)
-        parts = [sent] if n <= budget else _split_long(sent, budget, count)
-        for part in parts:
-            pn = n if len(parts) == 1 else count(part)
-            if cur and cur_tokens + pn + 1 > budget:
-                chunks.append(" ".join(cur))
-                cur, cur_tokens = [], 0
-            cur.append(part)
-            cur_tokens += pn + 1
-    if cur:
-        chunks.append(" ".join(cur))
+    for start, end in _sentence_spans(source):
+        n = count(source[start:end])
+        if n > budget:
+            if cur_start is not None:
+                chunks.append(source[cur_start:cur_end])
+                cur_start, cur_tokens = None, 0
+            chunks.extend(_split_long(source[start:end], budget, count))
+            continue
+        if cur_start is not None and cur_tokens + n + 1 > budget:
+            chunks.append(source[cur_start:cur_end])
+            cur_start, cur_tokens = None, 0
+        if cur_start is None:
+            cur_start = start
+        cur_end = end
+        cur_tokens += n + 1
+    if cur_start is not None:
+        chunks.append(source[cur_start:cur_end])
     segments = []
     for i, chunk in enumerate(chunks):
         segments.append(

@@ -199,8 +199,19 @@ class _Node:
     counters: dict[str, int] = field(default_factory=dict)
 
 
+_LEAD_MARKER = re.compile(r"^(?:[IVXLC]+\s*[-.–—:]|\(?[\dA-Za-zđĐ]{1,4}(?:\.\d{1,3})*[.)]|Điều\s+\d+\w?\.?|[-–—+•*])\s+")
+
+
+def _shorten(text: str, limit: int = 140) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _heading_of(text: str, limit: int = 140) -> str:
-    first = re.split(r"(?<=[.;:])\s", text, maxsplit=1)[0]
+    """The first sentence (after the item's own marker), shortened for outlines."""
+    m = _LEAD_MARKER.match(text)
+    start = m.end() if m else 0
+    rest = re.split(r"(?<=[.;:])\s", text[start:], maxsplit=1)[0]
+    first = text[:start] + rest
     return first if len(first) <= limit else first[: limit - 1].rstrip() + "…"
 
 
@@ -362,6 +373,8 @@ class _Builder:
             self.last_row = None
         tt_col = _tt_column(header)
         self.last_header = header
+        while self.stack and self.stack[-1].mtype == "gap":
+            self.stack.pop()  # rows belong to the table's container, not to a gap note above it
         in_appendix = any(n.mtype == "appendix" for n in self.stack)
         if tt_col is None:
             # A table without a numbering column: one provision holding the whole table.
@@ -399,8 +412,9 @@ class _Builder:
                 continue
             del self.stack[row_depth:]
             label = tt if re.fullmatch(r"\d{1,4}(?:\.\d{1,3})*", tt) else self._next_label("r")
+            first_cell = next((v for v in fields.values() if v), text)
             last_row = self._new("row", label, PARA_RANK - 0.3, text, block.page, block.page_end, fields=fields,
-                                 gap=bool(GAP_RE.match(text))).prov
+                                 gap=bool(GAP_RE.match(text)), heading=_shorten(first_cell)).prov
             self.stack.pop()
         del self.stack[base_depth:]
         while self.stack and self.stack[-1].mtype == "table":

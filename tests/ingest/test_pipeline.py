@@ -97,8 +97,18 @@ def test_03_nq_cp_programme_and_140_appendix_rows(ingested, corpus: Path) -> Non
     assert [g.label for g in groups] == ["I", "II", "III", "IV", "V", "VI", "VII"]
     rows = [p for p in doc.provisions if p.kind == "row" and p.id.startswith("03/NQ-CP:PL2.")]
     assert [r.label for r in rows] == [str(i) for i in range(1, 141)]
-    source = {r[0].rstrip("."): r[1:] for r in _source_rows(corpus / "nq57/nq03-cp-2025.md", "PHỤ LỤC II")
-              if r[0].rstrip(".").isdigit()}
+    # Independent reading of the source table; an unnumbered row continues the row above it
+    # (row 108 of the source spills into one).
+    source: dict[str, list[str]] = {}
+    last = None
+    for r in _source_rows(corpus / "nq57/nq03-cp-2025.md", "PHỤ LỤC II"):
+        tt = r[0].rstrip(".")
+        if tt.isdigit():
+            source[tt] = last = r[1:]
+        elif not tt and last is not None:
+            for i, c in enumerate(r[1:]):
+                if c and i < len(last):
+                    last[i] = f"{last[i]} {c}".strip()
     keys = ["Tên nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Kết quả", "Thời gian hoàn thành"]
     for r in rows:
         assert r.fields is not None and list(r.fields) == keys
