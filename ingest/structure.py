@@ -158,6 +158,29 @@ def _starts_lower(text: str) -> bool:
     return bool(text) and text[0].isalpha() and text[0].islower()
 
 
+# Dash items flattened into their lead-in paragraph ("… để: - Tháo gỡ …; - Đơn giản …"),
+# as Markdown-to-Word conversion does when a list follows a line without a blank line.
+_INLINE_DASHES = re.compile(rf"(?<=[:;.])\s+[-–]\s+(?=[{_UPPER}])")
+
+
+_NEXT_DASH = re.compile(rf"\s+[-–]\s+(?=[{_UPPER}])")
+
+
+def _split_inline_dashes(blocks: list[Block]) -> list[Block]:
+    out: list[Block] = []
+    for b in blocks:
+        parts = _INLINE_DASHES.split(b.text, maxsplit=1) if b.kind == "para" and " - " in b.text else [b.text]
+        if len(parts) == 2:
+            # After "…: - first item", later items follow as " - Next item" (no punctuation kept).
+            parts = [parts[0], *_NEXT_DASH.split(parts[1])]
+        if len(parts) == 1:
+            out.append(b)
+            continue
+        out.append(Block("para", parts[0], b.page, None, b.heading, b.page_end))
+        out.extend(Block("para", "- " + p, b.page_end or b.page, None, False, b.page_end) for p in parts[1:])
+    return out
+
+
 def repair_blocks(blocks: tuple[Block, ...] | list[Block]) -> list[Block]:
     """Undo what page breaks and conversions did to paragraphs.
 
@@ -179,13 +202,16 @@ def repair_blocks(blocks: tuple[Block, ...] | list[Block]) -> list[Block]:
         prev = out[-1] if out else None
         if prev is not None and prev.kind == "para" and not GAP_RE.match(prev.text):
             lone_marker = re.fullmatch(r"(?:[-–—+•*]|\d{1,3}\.|[a-zđ]\))", prev.text)
-            continues = _starts_lower(text) and detect_marker(text) is None and not GAP_RE.match(text)
+            page_break = b.page is not None and prev.page is not None and b.page != (prev.page_end or prev.page)
+            continues = (_starts_lower(text) or (page_break and text[:1].isdigit()
+                                                 and not prev.text.rstrip().endswith((".", ";", ":", "!", "?"))))
+            continues = continues and detect_marker(text) is None and not GAP_RE.match(text)
             if lone_marker or (continues and not prev.text.rstrip().endswith((":",))):
                 joined = prev.text + " " + text
                 out[-1] = Block("para", joined, prev.page, None, prev.heading, b.page or prev.page_end)
                 continue
         out.append(Block("para", text, b.page, None, b.heading, b.page_end))
-    return out
+    return _split_inline_dashes(out)
 
 
 # --- tree building ---------------------------------------------------------------------
