@@ -43,6 +43,7 @@ GAP_RE = re.compile(r"^\[Không có trong nguồn:.*\]\s*$")
 GAP_ANYWHERE_RE = re.compile(r"\[Không có trong nguồn:[^\]]*\]")
 PAGE_DEBRIS_RE = re.compile(r"^(?:\d{1,3}|-\s*\d{1,3}\s*-|Trang\s+\d{1,3})$")
 LEADING_PAGE_NO_RE = re.compile(rf"^\d{{1,3}}\s+(?=[{_UPPER}])")
+_HEADING_GAP = re.compile(r"tiêu đề|số thứ tự|tiểu mục|\bmục\b(?!\s+tiêu)", re.IGNORECASE)
 CLOSING_RE = re.compile(r"^Nơi nhận\s*:?", re.IGNORECASE)
 
 
@@ -375,11 +376,19 @@ class _Builder:
         self._extend_pages(page_end or page)
 
     def gap(self, text: str, page: int | None) -> None:
-        # A gap stands for a missing item-level heading: it closes open items and holds
-        # whatever dashes follow it until the next real item.
-        while self.stack and self.stack[-1].rank >= ITEM_RANK and self.stack[-1].mtype not in CONTAINER_TYPES:
+        if _HEADING_GAP.search(text):
+            # A missing heading ("số thứ tự và tiêu đề tiểu mục …"): it closes open items and
+            # holds whatever dashes follow it until the next real item.
+            while self.stack and self.stack[-1].rank >= ITEM_RANK and self.stack[-1].mtype not in CONTAINER_TYPES:
+                self.stack.pop()
+            self._new("gap", self._next_label("gap"), GAP_RANK, text, page, gap=True, heading=text)
+        else:
+            # Missing content ("phần đầu nội dung nhiệm vụ 2"): a hole inside the open item,
+            # whose text goes on after it.
+            while self.stack and self.stack[-1].rank >= DASH_RANK:
+                self.stack.pop()
+            self._new("gap", self._next_label("gap"), PARA_RANK, text, page, gap=True, heading=text)
             self.stack.pop()
-        self._new("gap", self._next_label("gap"), GAP_RANK, text, page, gap=True, heading=text)
         self._extend_pages(page)
 
     def closing_block(self, text: str, page: int | None) -> None:
@@ -425,7 +434,8 @@ class _Builder:
             if tt and (_roman_ok(tt) or re.fullmatch(r"[A-ZĐ]", tt)):
                 # A group row (I., II. or A, B) heads the numbered rows below it.
                 del self.stack[base_depth:]
-                self._new("group", tt, PARA_RANK - 0.4, text, block.page, block.page_end, fields=fields)
+                last_row = self._new("group", tt, PARA_RANK - 0.4, text, block.page, block.page_end,
+                                     fields=fields).prov
                 row_depth = len(self.stack)
                 continue
             if not tt and last_row is not None:
