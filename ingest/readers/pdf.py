@@ -89,7 +89,24 @@ def _cell_text(cell: tuple[float, ...] | None, words: list[tuple[Any, ...]]) -> 
     x0, y0, x1, y1 = cell
     inside = [w for w in words if x0 - 1 <= (w[0] + w[2]) / 2 <= x1 + 1 and y0 - 1 <= (w[1] + w[3]) / 2 <= y1 + 1]
     inside.sort(key=lambda w: (w[5], w[6], w[7]))  # block, line, word order
-    return " ".join(w[4] for w in inside)
+    return join_words([(w[4], (w[5], w[6])) for w in inside])
+
+
+def join_words(words: list[tuple[str, tuple[int, int]]]) -> str:
+    """Join words, undoing line wraps: ``57-`` + ``NQ/TW`` and a lone ``.`` attach without a space."""
+    out = ""
+    prev_line = None
+    for text, line in words:
+        if not out:
+            out = text
+        elif line != prev_line and (out.endswith("-") and out[-2:-1].isalnum()):
+            out += text
+        elif text in {".", ",", ";", ":", ")", "…"}:
+            out += text
+        else:
+            out += " " + text
+        prev_line = line
+    return out
 
 
 def _merge_header(rows: list[list[str]]) -> list[list[str]]:
@@ -176,7 +193,7 @@ def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
             if block.get("type") != 0 or _inside(block["bbox"], rects):
                 continue
             lines = [_line_text(ln).strip() for ln in block["lines"]]
-            text = nfc(" ".join(" ".join(ln for ln in lines if ln).split()))
+            text = nfc(" ".join(join_words([(ln, (0, i)) for i, ln in enumerate(lines) if ln]).split()))
             if not text:
                 continue
             y0, y1 = block["bbox"][1], block["bbox"][3]
