@@ -442,7 +442,8 @@ class _Builder:
                 # A row cut by a page break continues in an unnumbered row: merge the cells.
                 for k, v in fields.items():
                     if v:
-                        last_row.fields[k] = f"{last_row.fields.get(k, '')} {v}".strip()  # type: ignore[index]
+                        sep = "" if v[0] in ".,;:)…" else " "
+                        last_row.fields[k] = f"{last_row.fields.get(k, '')}{sep}{v}".strip()  # type: ignore[index]
                 last_row.text = " | ".join(v for v in last_row.fields.values() if v)  # type: ignore[union-attr]
                 last_row.page_end = max(last_row.page_end or 0, block.page_end or block.page or 0) or None
                 continue

@@ -92,6 +92,13 @@ def _cell_text(cell: tuple[float, ...] | None, words: list[tuple[Any, ...]]) -> 
     return join_words([(w[4], (w[5], w[6])) for w in inside])
 
 
+def _broken_number(prev: str, nxt: str) -> bool:
+    from ingest.metadata import NUMBER_RE
+
+    return (any(c.isdigit() for c in prev) and "/" in prev and NUMBER_RE.fullmatch(prev) is None
+            and nxt[:1].isupper() and re.match(r"^[A-ZĐ]{1,5}(?:[-/][A-ZĐa-z0-9]+)*[.,;)]*$", nxt) is not None)
+
+
 def join_words(words: list[tuple[str, tuple[int, int]]]) -> str:
     """Join words, undoing line wraps: ``57-`` + ``NQ/TW`` and a lone ``.`` attach without a space."""
     out = ""
@@ -99,8 +106,10 @@ def join_words(words: list[tuple[str, tuple[int, int]]]) -> str:
     for text, line in words:
         if not out:
             out = text
-        elif line != prev_line and (out.endswith("-") and out[-2:-1].isalnum()):
+        elif line != prev_line and (out.endswith(("-", "/")) and out[-2:-1].isalnum()):
             out += text
+        elif line != prev_line and _broken_number(out.rsplit(" ", 1)[-1], text):
+            out += text  # "80/2020/N" + "Đ-CP": a document number wrapped mid-code
         elif text in {".", ",", ";", ":", ")", "…"}:
             out += text
         else:
