@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ingest.errors import EmptyFile, FileTooLarge, UnsupportedFormat
 from ingest.models import RawDoc
-from ingest.readers.checks import check_text
+from ingest.readers.checks import check_text, legacy_encoding, raise_legacy
 from ingest.settings import Settings
 
 _BINARY_MAGIC = {
@@ -78,6 +78,11 @@ def _decode(path: Path, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    # Not UTF-8: an 8-bit file. TCVN3/VNI text must be caught here, before a charset guess
+    # (e.g. cp1258) turns it into plausible-looking but wrong Vietnamese.
+    legacy = legacy_encoding(data[:20000].decode("latin-1"))
+    if legacy:
+        raise_legacy(path, legacy)
     best = from_bytes(data[:200_000]).best()
     if best is None:
         raise _unsupported(path, "binary data or an unknown text encoding")

@@ -20,6 +20,8 @@ _VI_LETTERS = set(
     "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ"
     "ÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
 )
+# Letters that exist only in Vietnamese Unicode (never in Latin-1 / cp1252 text).
+_VI_ONLY = set("ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđăơưĩũ")
 _TCVN3 = set("¸µ¶·¹¨©ª«®¬¡¢£¤¥¦§")
 _VNI = re.compile(r"[aeiouyAEIOUY][øùûõïâêô]|[oO]ö|ñ")
 # Frequent Vietnamese syllables, to recognise Vietnamese typed without accents.
@@ -35,24 +37,39 @@ def _letters(text: str) -> list[str]:
     return [c for c in text if c.isalpha()]
 
 
+def legacy_encoding(sample: str) -> str | None:
+    """"TCVN3" or "VNI" when ``sample`` (8-bit text read as Latin-1) looks like that encoding."""
+    letters = _letters(sample)
+    if len(letters) < 40:
+        return None
+    vi = sum(1 for c in letters if c.lower() in _VI_ONLY) / len(letters)
+    if vi >= 0.02:
+        return None
+    if sum(1 for c in sample if c in _TCVN3) > 0.02 * len(letters):
+        return "TCVN3"
+    if len(_VNI.findall(sample)) > 0.02 * len(letters):
+        return "VNI"
+    return None
+
+
+def raise_legacy(path: Path, encoding: str) -> None:
+    name = "TCVN3 (ABC)" if encoding == "TCVN3" else encoding
+    raise LegacyEncoding(
+        f"{path}: the text is in the legacy {name} encoding; convert it to Unicode "
+        "(e.g. with UniKey's converter) and ingest again",
+        message_vi=f"{path}: văn bản dùng bảng mã cũ {name}; hãy chuyển sang Unicode (UniKey) rồi nạp lại")
+
+
 def check_text(path: Path, raw: RawDoc) -> None:
     """Refuse text in a legacy encoding or clearly not in Vietnamese (raises)."""
     sample = "\n".join(b.text for b in raw.blocks)[:20000]
     letters = _letters(sample)
     if len(letters) < 40:
         return
+    legacy = legacy_encoding(sample)
+    if legacy:
+        raise_legacy(path, legacy)
     vi = sum(1 for c in letters if c in _VI_LETTERS) / len(letters)
-    tcvn = sum(1 for c in letters if c in _TCVN3) / len(letters)
-    if tcvn > 0.02 and vi < 0.02:
-        raise LegacyEncoding(
-            f"{path}: the text is in the legacy TCVN3 (ABC) encoding; convert it to Unicode "
-            "(e.g. with UniKey's converter) and ingest again",
-            message_vi=f"{path}: văn bản dùng bảng mã cũ TCVN3 (ABC); hãy chuyển sang Unicode (UniKey) rồi nạp lại")
-    vni_hits = len(_VNI.findall(sample))
-    if vni_hits > 0.02 * len(letters) and vi < 0.02:
-        raise LegacyEncoding(
-            f"{path}: the text is in the legacy VNI encoding; convert it to Unicode and ingest again",
-            message_vi=f"{path}: văn bản dùng bảng mã cũ VNI; hãy chuyển sang Unicode rồi nạp lại")
     if len(letters) < 200 or vi >= 0.01:
         return
     words = re.findall(r"[^\W\d_]+", fold(sample))
