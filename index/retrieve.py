@@ -9,11 +9,14 @@ of record, never from the index.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.normalize import has_diacritics
 from ingest.settings import Settings
 from ingest.store import Store
+
+if TYPE_CHECKING:
+    from index.store import Fusion
 
 
 @dataclass
@@ -51,17 +54,22 @@ class Retriever:
     def __init__(self, settings: Settings, *, store: Store | None = None, vstore: Any = None,
                  embedder: Any = None) -> None:
         from index.embed import load_embedder
-        from index.store import open_store
+        from index.store import IndexSpec, check_spec, open_store
 
         self.settings = settings
         self.store = store or Store(settings.db_path)
         self.embedder = embedder or load_embedder(settings)
         self.vstore = vstore or open_store(settings)
+        # An index built with another model or segmenter holds vectors of another space:
+        # refuse it here rather than return confident nonsense.
+        stored = self.vstore.stored_spec()
+        if stored is not None:
+            check_spec(stored, IndexSpec.for_settings(settings, self.embedder), "the search index")
 
     def close(self) -> None:
         self.vstore.close()
 
-    def search(self, query: str, filters: Any = None, top_k: int = 10, *, fusion: str = "rrf",
+    def search(self, query: str, filters: Any = None, top_k: int = 10, *, fusion: Fusion = "rrf",
                prefetch_limit: int | None = None) -> list[Hit]:
         from index.sparse import query_sparse_pair
 
@@ -97,7 +105,7 @@ class Retriever:
             score, pl, segs = best[pid]
             prov = provs.get(pid)
             seg = segs_by_id.get(segs[0])
-            if prov is None or seg is None:  # index ahead of the store (a concurrent delete): skip, never invent
+            if prov is None or seg is None:  # index ahead of the store (a deletion): skip, never invent
                 continue
             hits.append(Hit(
                 doc_id=pl["doc_id"],

