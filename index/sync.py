@@ -140,9 +140,10 @@ def sync_index(settings: Settings, *, progress: bool = True, rebuild: bool = Fal
                                              payload=point_payload(doc, seg, hp)))
                 vstore.upsert(points)
                 n_segments += len(pending)
+                bar.update(len(pending))
                 pending.clear()
 
-            bar = _progress(progress, sum(1 for _ in fresh))
+            bar = _progress(progress, store.segment_count(fresh))
             batch = max(64, settings.embed_batch_size * 4)
             heading_cache: dict[str, list[str]] = {}
             for i in range(0, len(fresh), 200):
@@ -155,14 +156,12 @@ def sync_index(settings: Settings, *, progress: bool = True, rebuild: bool = Fal
                     pending.append((docs[seg.doc_id], seg, heading_cache.get(seg.provision_id, [])))
                     if len(pending) >= batch:
                         flush()
-                        bar.update(0)
                 flush()
                 done_docs.extend(chunk)
                 for d in done_docs:
                     state.docs[d] = docs[d].content_hash
                     batch_docs += 1
                 state.save(state_path(settings))
-                bar.update(len(chunk))
             bar.close()
         finally:
             vstore.close()
@@ -190,4 +189,4 @@ def _progress(enabled: bool, total: int) -> Any:
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="Đang lập chỉ mục (indexing)", unit="văn bản", leave=False)
+    return tqdm(total=total, desc="Đang lập chỉ mục (indexing)", unit="đoạn", leave=False)

@@ -328,6 +328,17 @@ class Store:
             for row in s.scalars(q).yield_per(2000):
                 yield _segment_of(row)
 
+    def segment_count(self, doc_ids: Sequence[str]) -> int:
+        from sqlalchemy import func
+
+        with Session(self.engine) as s:
+            n = 0
+            for i in range(0, len(doc_ids), 500):
+                q = select(func.count()).select_from(SegmentRow).where(
+                    SegmentRow.doc_id.in_(list(doc_ids[i : i + 500])))
+                n += s.scalar(q) or 0
+            return n
+
     def counts(self) -> dict[str, int]:
         from sqlalchemy import func
 

@@ -9,7 +9,12 @@ from ingest.models import Block, RawDoc
 from ingest.normalize import nfc
 
 _FM_KEY = re.compile(r"^([A-Za-z_]+):\s*(.*)$")
-_LIST = re.compile(r"^(?:[-*+]\s+|\d{1,3}[.)]\s+|[a-zđ]\)\s+|\(\d{1,3}\)\s+)")
+# A line opening a structural unit starts a new block even without a blank line before it
+# (list items, Roman-numbered parts "II." / "II-", "Điều 5", "Chương II", "PHỤ LỤC").
+_LIST = re.compile(
+    r"^(?:[-*+]\s+|\d{1,3}[.)]\s+|[a-zđ]\)\s+|\(\d{1,3}\)\s+|[IVXL]{1,6}\s*[.\-–]\s*(?=[A-ZÀ-Ỹ])"
+    r"|Điều\s+\d+|Chương\s+[IVXL\d]+\b|PHỤ LỤC\b|Phụ lục\s+[IVXL\d]+\b)"
+)
 
 
 def _front_matter(text: str) -> tuple[dict[str, str], str]:

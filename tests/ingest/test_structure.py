@@ -159,3 +159,19 @@ def test_table_split_by_page_break_continues_rows() -> None:
     assert provs["PL.2"].fields == {"Nhiệm vụ": "Rà soát các quy định hiện hành về đầu tư",
                                     "Chủ trì": "Bộ Tài chính", "Thời hạn": "2026"}
     assert provs["PL.2"].page_end == 4
+
+
+def test_markdown_parts_without_blank_lines_open_new_blocks() -> None:
+    """SYNTHETIC plan: Markdown with no blank lines between a part heading and its items."""
+    from ingest.readers.markdown import read_markdown
+
+    text = (
+        "KẾ HOẠCH\nSố 12-KH/TEST\nI. MỤC ĐÍCH, YÊU CẦU\n1. Quán triệt nội dung.\n2. Bảo đảm tiến độ.\n"
+        "II- NHIỆM VỤ\n1. Xây dựng trung tâm dữ liệu.\nĐiều 3. Hiệu lực thi hành\n"
+    )
+    raw = read_markdown(Path("plan.md"), text.encode())
+    texts = [b.text for b in raw.blocks]
+    assert "I. MỤC ĐÍCH, YÊU CẦU" in texts and "II- NHIỆM VỤ" in texts and "Điều 3. Hiệu lực thi hành" in texts
+    # A wrapped sentence that merely contains a Roman numeral is not split.
+    raw = read_markdown(Path("p.md"), "Theo mục\nII của Nghị quyết, các bộ thực hiện.\n".encode())
+    assert [b.text for b in raw.blocks] == ["Theo mục II của Nghị quyết, các bộ thực hiện."]
