@@ -1,0 +1,159 @@
+"""Coverage of a resolution by a programme/plan (*mức độ cụ thể hóa*).
+
+For a resolution and a document implementing it: which task items (*nhiệm vụ, giải pháp*) of
+the resolution have implementing tasks and which have none (gaps), which tasks of the
+programme have no source provision in the resolution, and where a programme's target figure
+is weaker than the resolution's. Read from the ``implements`` links (:mod:`index.links`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from index.links.db import LinkStore
+from index.links.linker import linkable
+from index.links.model import Link
+from index.links.text import short, task_text
+from ingest.errors import NotFound
+from ingest.models import Document, Provision
+from ingest.normalize import index_form
+from ingest.store import Store
+
+_TASK_PART = ("nhiệm vụ",)  # the part of a resolution that holds its tasks (III. NHIỆM VỤ, GIẢI PHÁP)
+
+
+@dataclass
+class TaskRef:
+    id: str
+    text: str
+    score: float
+    reason: str
+    fields: dict[str, str] | None = None
+
+
+@dataclass
+class CoverageRow:
+    """One provision of the resolution with the tasks implementing it."""
+
+    item_id: str
+    level: str  # "item" (a numbered task item) or "provision" (a paragraph/dash inside it)
+    heading: str
+    text: str
+    tasks: list[TaskRef] = field(default_factory=list)
+
+
+@dataclass
+class Coverage:
+    of: str
+    by: str
+    rows: list[CoverageRow]
+    orphans: list[TaskRef]  # programme tasks with no source provision in the resolution
+    weaker: list[dict[str, Any]]  # programme targets below the resolution's figure
+
+    def summary(self) -> dict[str, Any]:
+        items = [r for r in self.rows if r.level == "item"]
+        return {
+            "of": self.of,
+            "by": self.by,
+            "items": len(items),
+            "items_covered": sum(1 for r in items if r.tasks),
+            "items_without_tasks": [r.item_id for r in items if not r.tasks],
+            "provisions": sum(1 for r in self.rows if r.level == "provision"),
+            "provisions_without_tasks": [
+                r.item_id for r in self.rows if r.level == "provision" and not r.tasks
+            ],
+            "tasks_without_source": len(self.orphans),
+            "weaker_targets": len(self.weaker),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "summary": self.summary(),
+            "rows": [
+                {
+                    "id": r.item_id,
+                    "level": r.level,
+                    "heading": r.heading,
+                    "text": r.text,
+                    "tasks": [t.__dict__ for t in r.tasks],
+                }
+                for r in self.rows
+            ],
+            "tasks_without_source": [t.__dict__ for t in self.orphans],
+            "weaker_targets": self.weaker,
+        }
+
+
+def _task_items(doc: Document) -> list[Provision]:
+    parts = [
+        p
+        for p in doc.provisions
+        if p.kind in ("part", "heading") and any(w in index_form(p.heading) for w in _TASK_PART)
+    ]
+    ids = {p.id for p in parts}
+    items = [p for p in doc.provisions if p.parent_id in ids and not p.gap and p.kind not in ("gap",)]
+    return items or [p for p in doc.provisions if p.kind == "item" and not p.gap]
+
+
+def compute_coverage(store: Store, links: LinkStore, of: str, by: str) -> Coverage:
+    """Coverage of resolution ``of`` by programme/plan ``by`` (ids or số hiệu)."""
+    res = store.find_document(of)
+    prog = store.find_document(by)
+    if res is None or prog is None:
+        missing = of if res is None else by
+        raise NotFound(f"document not found: {missing}", message_vi=f"không tìm thấy văn bản: {missing}")
+    impl = links.links_between_docs(source_doc=prog.id, target_doc=res.id, types=["implements"])
+    by_target: dict[str, list[Link]] = {}
+    for lk in impl:
+        by_target.setdefault(lk.target, []).append(lk)
+    src = {p.id: p for p in prog.provisions}
+    idx = {p.id: p for p in res.provisions}
+
+    def refs(lks: list[Link]) -> list[TaskRef]:
+        out = {}
+        for lk in sorted(lks, key=lambda x: -x.score):
+            p = src.get(lk.source)
+            if p is not None and lk.source not in out:
+                out[lk.source] = TaskRef(
+                    lk.source, short(task_text(p), 200), round(lk.score, 4), lk.reason, p.fields
+                )
+        return list(out.values())
+
+    rows: list[CoverageRow] = []
+    for item in _task_items(res):
+        desc = _descendants(item, idx)
+        all_links = [lk for pid in [item.id, *[d.id for d in desc]] for lk in by_target.get(pid, [])]
+        rows.append(CoverageRow(item.id, "item", item.heading, item.text, refs(all_links)))
+        for d in desc:
+            if d.gap:
+                continue
+            rows.append(CoverageRow(d.id, "provision", d.heading, d.text, refs(by_target.get(d.id, []))))
+    linked = {lk.source for lk in impl}
+    orphans = [
+        TaskRef(p.id, short(task_text(p), 200), 0.0, "", p.fields)
+        for p in linkable(prog)
+        if p.id not in linked and not p.children
+    ]
+    weaker = [
+        {
+            "task": lk.source,
+            "provision": lk.target,
+            "reason": lk.reason,
+            "task_figures": lk.evidence.get("source_figures"),
+            "resolution_figures": lk.evidence.get("target_figures"),
+        }
+        for lk in impl
+        if lk.evidence.get("weaker")
+    ]
+    return Coverage(res.id, prog.id, rows, orphans, weaker)
+
+
+def _descendants(p: Provision, idx: dict[str, Provision]) -> list[Provision]:
+    out: list[Provision] = []
+    for cid in p.children:
+        c = idx.get(cid)
+        if c is not None:
+            out.append(c)
+            out.extend(_descendants(c, idx))
+    return out

@@ -1,0 +1,612 @@
+"""Computing links between two documents (or one document's references).
+
+Each ``link_*`` function takes fully loaded documents and a :class:`Features` helper (vectors
+and term statistics) and returns :class:`~index.links.model.Link` objects; nothing here
+writes to the database (see :mod:`index.links.update`).
+
+Scoring, for a candidate pair (source provision *s*, target provision *t*):
+
+* ``dense`` — cosine of the two provisions' embeddings, rescaled per document pair so that
+  the pair's median cosine is 0 and its top 0.5 % is 1 (passage cosines of one model sit in a
+  narrow band; what matters is how far above the typical pair a candidate is);
+* ``lex`` — IDF-weighted overlap of key terms (:mod:`index.links.text`);
+* ``struct`` — 1 when *t* lies under the resolution item whose heading the section holding *s*
+  repeats (03/NQ-CP groups its tasks under the headings of 57-NQ/TW part III), else 0.
+
+``implements`` = 0.40·dense + 0.30·lex + 0.30·struct; ``related`` and ``reports_on`` use
+0.55·dense + 0.45·lex. Weights were set by reasoning about the evidence, not fitted; the
+thresholds in :class:`LinkParams` are the operating points chosen on the *tune* half of the
+gold set (see ``eval/links_eval.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.links.model import EXTERNAL_PREFIX, Link
+from index.links.text import TermStats, figures, short, task_text, terms
+from index.links.themes import document_themes, sector_themes, shared_themes
+from ingest.models import DocKind, Document, Provision
+from ingest.normalize import index_form
+from ingest.refs import Reference, find_references, number_key
+
+PARAMS_VERSION = "2"
+_NOT_CONTENT_KINDS = {"preamble", "closing", "programme", "appendix", "part", "heading", "group", "table"}
+_SECTION_KINDS = {"item", "group", "section", "subitem"}
+_ORG_HEADINGS = ("tổ chức thực hiện",)  # part IV of a resolution: assignments, not themes
+
+
+@dataclass(frozen=True)
+class LinkParams:
+    """Operating thresholds (chosen on the tune half of the gold set) and selection limits."""
+
+    # implements / related: chosen on the tune half by ``nqdoc eval links`` (highest threshold
+    # within 0.02 F1 of the best). reports_on: the tune half holds only verbatim copies (it
+    # picks 1.0), so a prior cut-off is kept; see the eval report for both.
+    implements: float = 0.255
+    related: float = 0.545
+    reports_on: float = 0.55
+    continues: float = 0.35
+    related_per_side: int = 4  # a related pair must be among the best k of both provisions ...
+    related_mutual: bool = True  # ... (mutual top-k), so no provision fans out to a whole chapter
+    related_share: float = 0.0  # k grows to this share of the other document's provisions
+    max_targets: int = 2
+    keep_within: float = 0.92  # extra targets must score at least this fraction of the best
+
+    def version(self) -> str:
+        return hashlib.sha256(f"{PARAMS_VERSION}{self!r}".encode()).hexdigest()[:12]
+
+
+# -- which provisions link --------------------------------------------------------------
+
+
+def linkable(doc: Document, *, with_preamble: bool = False) -> list[Provision]:
+    """Provisions with content of their own: not gaps, headings-only parts, preamble or closing."""
+    out = []
+    for p in doc.provisions:
+        if p.gap or p.kind in _NOT_CONTENT_KINDS or p.kind.startswith("gap"):
+            if not (with_preamble and p.kind == "preamble"):
+                continue
+        top = p.path.split(".", 1)[0]
+        if not with_preamble and top in ("preamble", "closing"):
+            continue
+        if top.startswith("closing"):
+            continue
+        if len(task_text(p).strip()) < 12 or "[Không có trong nguồn" in task_text(p):
+            continue
+        out.append(p)
+    return out
+
+
+def _by_id(doc: Document) -> dict[str, Provision]:
+    return {p.id: p for p in doc.provisions}
+
+
+def _ancestors(p: Provision, idx: dict[str, Provision]) -> list[Provision]:
+    out = []
+    cur = idx.get(p.parent_id) if p.parent_id else None
+    while cur is not None:
+        out.append(cur)
+        cur = idx.get(cur.parent_id) if cur.parent_id else None
+    return out
+
+
+def _in_org_part(p: Provision, idx: dict[str, Provision]) -> bool:
+    chain = [p, *_ancestors(p, idx)]
+    return any(any(h in index_form(a.heading) for h in _ORG_HEADINGS) for a in chain if a.kind == "part")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+# -- features ---------------------------------------------------------------------------
+
+
+@dataclass
+class Features:
+    """Vectors and key terms of provisions, shared by every pair computed in one update."""
+
+    vectors: dict[str, np.ndarray]
+    stats: TermStats
+    _terms: dict[str, set[str]] = field(default_factory=dict)
+
+    def terms(self, p: Provision) -> set[str]:
+        if p.id not in self._terms:
+            self._terms[p.id] = terms(task_text(p))
+        return self._terms[p.id]
+
+    def matrix(self, ps: Sequence[Provision]) -> np.ndarray:
+        return np.stack([self.vectors[p.id] for p in ps]) if ps else np.zeros((0, 1), np.float32)
+
+
+def _dense_scaled(sim: np.ndarray) -> np.ndarray:
+    if sim.size == 0:
+        return sim
+    med = float(np.median(sim))
+    hi = float(np.percentile(sim, 99.5))
+    if hi - med < 1e-6:
+        return np.zeros_like(sim)
+    return np.clip((sim - med) / (hi - med), 0.0, 1.0)
+
+
+def _lex_matrix(f: Features, src: Sequence[Provision], tgt: Sequence[Provision]) -> tuple[np.ndarray, dict]:
+    lex = np.zeros((len(src), len(tgt)), np.float32)
+    shared: dict[tuple[int, int], list[str]] = {}
+    tterms = [f.terms(t) for t in tgt]
+    for i, s in enumerate(src):
+        st = f.terms(s)
+        if not st:
+            continue
+        for j, tt in enumerate(tterms):
+            if st & tt:
+                val, common = f.stats.overlap(st, tt)
+                lex[i, j] = val
+                shared[(i, j)] = common
+    return lex, shared
+
+
+# -- structure: programme sections that repeat a resolution item's heading ----------------
+
+
+def _top_item(p: Provision, idx: dict[str, Provision]) -> Provision | None:
+    """The resolution item (child of a part/section) holding ``p``, or ``p`` itself."""
+    chain = [p, *_ancestors(p, idx)]
+    for a in chain:
+        parent = idx.get(a.parent_id) if a.parent_id else None
+        if a.kind in _SECTION_KINDS and (parent is None or parent.kind in ("part", "section", "heading")):
+            return a
+    return None
+
+
+def _section_of(p: Provision, idx: dict[str, Provision]) -> Provision | None:
+    """The outermost section (item/group) holding ``p`` in a programme, or ``p`` if it is one."""
+    chain = [p, *_ancestors(p, idx)]
+    sections = [a for a in chain if a.kind in _SECTION_KINDS]
+    return sections[-1] if sections else None
+
+
+def section_map(f: Features, src_doc: Document, tgt_doc: Document) -> dict[str, tuple[str, float]]:
+    """``{source section id: (target item id, heading overlap)}`` for sections repeating an item heading."""
+    sidx, tidx = _by_id(src_doc), _by_id(tgt_doc)
+    items = [p for p in tgt_doc.provisions if not p.gap and _top_item(p, tidx) is p]
+    item_terms = [(it, terms(it.heading or it.text)) for it in items]
+    sections = {sec.id: sec for p in src_doc.provisions if (sec := _section_of(p, sidx)) is not None}
+    out: dict[str, tuple[str, float]] = {}
+    for sid, sec in sections.items():
+        st = terms(sec.heading or sec.text)
+        scored = sorted(((f.stats.overlap(st, tt)[0], it.id) for it, tt in item_terms), reverse=True)
+        if scored and scored[0][0] >= 0.5 and (len(scored) == 1 or scored[0][0] - scored[1][0] >= 0.15):
+            out[sid] = (scored[0][1], scored[0][0])
+    return out
+
+
+# -- implements / reports_on / related -----------------------------------------------------
+
+
+def _reason(kind: str, shared: list[str], cos: float, extra: str = "") -> str:
+    parts = []
+    if shared:
+        parts.append("từ khóa chung: " + ", ".join(f"«{t}»" for t in shared[:5]))
+    parts.append(f"tương đồng ngữ nghĩa {cos:.2f}")
+    if extra:
+        parts.append(extra)
+    return "; ".join(parts)
+
+
+def _figure_note(s: Provision, t: Provision) -> tuple[str, dict]:
+    """Compare percent figures: a source figure below the resolution's is a weaker target."""
+    sf, tf = _row_figures(s) or figures(task_text(s)), figures(t.text)
+    if not sf or not tf:
+        return "", {}
+    weaker = min(sf) < min(tf)
+    note = f"chỉ tiêu {', '.join(f'{x:g}%' for x in sf)} so với nghị quyết {', '.join(f'{x:g}%' for x in tf)}"
+    return (note + (" — THẤP HƠN" if weaker else "")), {
+        "source_figures": sf,
+        "target_figures": tf,
+        "weaker": weaker,
+    }
+
+
+def _row_figures(p: Provision) -> list[float]:
+    if not p.fields:
+        return []
+    unit = (p.fields.get("Đơn vị") or "").strip()
+    value = p.fields.get("Kết quả") or ""
+    if unit.startswith("%") and value:
+        nums = re.findall(r"\d+(?:[.,]\d+)?", value)
+        return [float(nums[0].replace(",", "."))] if nums else []
+    return []
+
+
+def _select(scores: np.ndarray, threshold: float, params: LinkParams) -> list[int]:
+    order = np.argsort(-scores)
+    if not len(order) or scores[order[0]] < threshold:
+        return []
+    best = float(scores[order[0]])
+    return [
+        int(j)
+        for j in order[: params.max_targets]
+        if scores[j] >= threshold and scores[j] >= params.keep_within * best
+    ]
+
+
+def link_implements(
+    f: Features, src_doc: Document, tgt_doc: Document, params: LinkParams, *, link_type: str = "implements"
+) -> list[Link]:
+    """Programme/plan tasks → the resolution provisions they carry out (or report rows → tasks)."""
+    src = linkable(src_doc)
+    tgt = linkable(tgt_doc)
+    # Part IV (tổ chức thực hiện) stays a target: a plan of the body it assigns carries it out.
+    if not src or not tgt:
+        return []
+    cos = f.matrix(src) @ f.matrix(tgt).T
+    dense = _dense_scaled(cos)
+    lex, shared = _lex_matrix(f, src, tgt)
+    if link_type == "implements":
+        smap = section_map(f, src_doc, tgt_doc)
+        sidx, tidx = _by_id(src_doc), _by_id(tgt_doc)
+        titem = [(_top_item(t, tidx) or t).id for t in tgt]
+        struct = np.zeros_like(dense)
+        for i, s in enumerate(src):
+            sec = _section_of(s, sidx)
+            if sec is not None and sec.id in smap:
+                struct[i] = np.array([1.0 if ti == smap[sec.id][0] else 0.0 for ti in titem])
+        score = 0.40 * dense + 0.30 * lex + 0.30 * struct
+        threshold = params.implements
+    else:
+        struct = np.zeros_like(dense)
+        score = 0.55 * dense + 0.45 * lex
+        threshold = params.reports_on
+    out = []
+    for i, s in enumerate(src):
+        for j in _select(score[i], threshold, params):
+            t = tgt[j]
+            extra = []
+            if struct[i, j]:
+                extra.append("cùng mục: " + short(tidx[titem[j]].heading, 70))
+            note, fig = _figure_note(s, t) if link_type == "implements" else ("", {})
+            if note:
+                extra.append(note)
+            out.append(
+                Link(
+                    type=link_type,
+                    source=s.id,
+                    target=t.id,
+                    source_doc=src_doc.id,
+                    target_doc=tgt_doc.id,  # type: ignore[arg-type]
+                    score=float(score[i, j]),
+                    reason=_reason(link_type, shared.get((i, j), []), float(cos[i, j]), "; ".join(extra)),
+                    evidence={
+                        "dense": round(float(cos[i, j]), 4),
+                        "lex": round(float(lex[i, j]), 4),
+                        "struct": float(struct[i, j]),
+                        "shared_terms": shared.get((i, j), [])[:8],
+                        **fig,
+                    },
+                )
+            )
+    return out
+
+
+def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkParams) -> list[Link]:
+    """Same theme in two resolutions; stored once with source < target.
+
+    A candidate pair must share a cross-cutting theme (:mod:`index.links.themes`); it is scored
+    ``0.15 + 0.85·(0.55·dense + 0.45·min(lex/0.3, 1))`` (``dense`` rescaled per document pair,
+    see the module docstring); and each provision keeps only its best partner in the other
+    document: mutual top-k (the pair is among the best ``related_per_side`` of both provisions),
+    so one provision does not fan out to a whole chapter of the other resolution.
+    """
+    aidx, bidx = _by_id(a_doc), _by_id(b_doc)
+    a = [p for p in linkable(a_doc) if not _in_org_part(p, aidx)]
+    b = [p for p in linkable(b_doc) if not _in_org_part(p, bidx)]
+    if not a or not b:
+        return []
+    cos = f.matrix(a) @ f.matrix(b).T
+    lex, shared = _lex_matrix(f, a, b)
+    ta, tb = document_themes(a), document_themes(b)
+    sa, sb = sector_themes(a), sector_themes(b)
+    common = [[shared_themes(x, y, sa, sb) for y in tb] for x in ta]
+    themed = np.array([[bool(c) for c in row] for row in common])
+    base = 0.55 * _dense_scaled(cos) + 0.45 * np.minimum(lex / 0.3, 1.0)
+    score = np.where(themed, 0.15 + 0.85 * base, 0.0)
+    # best k of the other document, k growing with its size (a 90-provision resolution has
+    # more near-equivalent partners than a 6-provision one)
+    k_row = max(params.related_per_side, round(params.related_share * len(b)))
+    k_col = max(params.related_per_side, round(params.related_share * len(a)))
+    best_in_row = (-score).argsort(axis=1).argsort(axis=1) < k_row
+    best_in_col = (-score).argsort(axis=0).argsort(axis=0) < k_col
+    chosen = (best_in_row & best_in_col) if params.related_mutual else (best_in_row | best_in_col)
+    keep = themed & chosen & (score >= params.related)
+    out = []
+    for i, j in zip(*np.nonzero(keep), strict=True):
+        s, t = (a[i], b[j]) if a[i].id < b[j].id else (b[j], a[i])
+        out.append(
+            Link(
+                type="related",
+                source=s.id,
+                target=t.id,
+                source_doc=s.id.split(":", 1)[0],
+                target_doc=t.id.split(":", 1)[0],
+                score=float(score[i, j]),
+                reason="chủ đề chung: "
+                + ", ".join(f"«{c}»" for c in common[i][j])
+                + "; "
+                + _reason("related", shared.get((i, j), []), float(cos[i, j])),
+                evidence={
+                    "themes": common[i][j],
+                    "dense": round(float(cos[i, j]), 4),
+                    "lex": round(float(lex[i, j]), 4),
+                    "shared_terms": shared.get((i, j), [])[:8],
+                },
+            )
+        )
+    # source/target docs must be the documents' ids even when an id has no ':' prefix match
+    for lk in out:
+        lk.source_doc = a_doc.id if lk.source.startswith(a_doc.id + ":") else b_doc.id
+        lk.target_doc = b_doc.id if lk.source_doc == a_doc.id else a_doc.id
+    return out
+
+
+# -- continues / supersedes ------------------------------------------------------------------
+
+# A continuation / replacement verb governing the reference: it precedes the số hiệu in the
+# same clause ("tiếp tục thực hiện Nghị quyết số 20-NQ/TW", "tổng kết 10 năm thực hiện Nghị
+# quyết số …", "thay thế Nghị quyết số …"), or "hết hiệu lực" follows it.
+_CONTINUE_BEFORE = re.compile(
+    r"(tiếp tục thực hiện|kế thừa|sau \d+ năm thực hiện|tổng kết)[^.;]{0,60}$", re.IGNORECASE
+)
+_SUPERSEDE_BEFORE = re.compile(r"(thay thế|bãi bỏ)[^.;]{0,40}$", re.IGNORECASE)
+_SUPERSEDE_AFTER = re.compile(r"^[^.;]{0,60}hết hiệu lực", re.IGNORECASE)
+
+
+def link_continues(f: Features, later: Document, earlier: Document, params: LinkParams) -> list[Link]:
+    """A later resolution/conclusion → the earlier one it builds on (or replaces)."""
+    key = number_key(earlier.meta.number or earlier.id)
+    for p in later.provisions:
+        for ref in find_references(p.text):
+            if ref.kind != "document" or number_key(ref.number or "") != key:
+                continue
+            before, after = p.text[max(0, ref.start - 100) : ref.start], p.text[ref.end : ref.end + 80]
+            window = p.text[max(0, ref.start - 80) : ref.end + 80]
+            if _SUPERSEDE_BEFORE.search(before) or _SUPERSEDE_AFTER.search(after):
+                kind = "supersedes"
+            elif _CONTINUE_BEFORE.search(before):
+                kind = "continues"
+            else:
+                kind = None
+            if kind:
+                return [
+                    Link(
+                        type=kind,
+                        source=later.id,
+                        target=earlier.id,
+                        source_doc=later.id,  # type: ignore[arg-type]
+                        target_doc=earlier.id,
+                        score=1.0,
+                        reason=f"văn bản nêu rõ: «{short(window.strip(), 160)}»",
+                        evidence={"provision": p.id, "quote": ref.text},
+                    )
+                ]
+    # No explicit reference with a continuation verb: the same issuing system (the số hiệu
+    # suffix, e.g. /TW for the Party centre), the same subject — the sector theme running
+    # through both documents (:func:`index.links.themes.sector_themes`; titles are often bare
+    # numbers, e.g. "Nghị quyết 20 - 2012") — and a later date.
+    if not (later.meta.date and earlier.meta.date and later.meta.date > earlier.meta.date):
+        return []
+    if _issuing_system(later) is None or _issuing_system(later) != _issuing_system(earlier):
+        return []
+    la, lb = linkable(later), linkable(earlier)
+    if not la or not lb:
+        return []
+    common = sorted(sector_themes(la) & sector_themes(lb))
+    if not common:
+        return []
+    score = 0.8
+    if score < params.continues:
+        return []
+    return [
+        Link(
+            type="continues",
+            source=later.id,
+            target=earlier.id,
+            source_doc=later.id,
+            target_doc=earlier.id,
+            score=score,
+            reason=(
+                f"cùng hệ thống ban hành (/{_issuing_system(later)}: {later.meta.issuer or '?'} — "
+                f"{earlier.meta.issuer or '?'}); cùng lĩnh vực: {', '.join(f'«{t}»' for t in common)}; "
+                f"ban hành sau ({later.meta.date} so với {earlier.meta.date}); "
+                "không có câu dẫn chiếu trực tiếp"
+            ),
+            evidence={"sector_themes": common, "issuing_system": _issuing_system(later)},
+        )
+    ]
+
+
+def _issuing_system(d: Document) -> str | None:
+    """The số hiệu suffix naming the issuing system: ``TW`` (Party centre), ``CP``, ``QH15``…"""
+    num = d.meta.number or d.id
+    return num.rsplit("/", 1)[1].upper() if "/" in num else None
+
+
+# -- cites ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Catalog:
+    """What references resolve against: stored documents by number, and who implements what."""
+
+    docs: dict[str, Document]  # number key → document (metadata; provisions loaded on demand)
+    programmes: dict[str, list[str]]  # resolution number key → ids of Government programmes for it
+    provisions: dict[str, set[str]] = field(default_factory=dict)  # doc id → provision ids
+
+    def state(self) -> str:
+        blob = "|".join(sorted(f"{k}={d.id}" for k, d in self.docs.items()))
+        blob += "|" + "|".join(sorted(f"{k}={v}" for k, v in self.programmes.items()))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+_PROGRAMME_KINDS = {DocKind.GOV_RESOLUTION, DocKind.ACTION_PROGRAMME}
+
+
+def build_catalog(docs: Sequence[Document], provision_ids: dict[str, set[str]]) -> Catalog:
+    by_number: dict[str, Document] = {}
+    programmes: dict[str, list[str]] = {}
+    for d in docs:
+        if d.meta.number:
+            by_number.setdefault(number_key(d.meta.number), d)
+        if d.meta.kind in _PROGRAMME_KINDS:
+            for r in d.meta.implements:
+                programmes.setdefault(number_key(r), []).append(d.id)
+    return Catalog(by_number, programmes, provision_ids)
+
+
+def _place_path(ref: Reference, doc: Document) -> list[str]:
+    """Candidate provision paths for a place reference, most specific first."""
+    if ref.article:
+        base = f"D{ref.article}"
+        paths = [base]
+        if ref.clause:
+            paths.insert(0, f"{base}.{ref.clause}")
+            if ref.point:
+                paths.insert(0, f"{base}.{ref.clause}.{ref.point}")
+        return paths
+    if ref.part and ref.item:
+        return [f"{ref.part}.{ref.item}", f"CT.{ref.part}.{ref.item}", ref.part, f"CT.{ref.part}"]
+    return []
+
+
+def link_cites(doc: Document, cat: Catalog) -> list[Link]:
+    """Explicit references in ``doc`` resolved to ingested documents/provisions, else external."""
+    own = number_key(doc.meta.number or doc.id)
+    seen: set[tuple[str, str]] = set()
+    out: list[Link] = []
+    for p in doc.provisions:
+        if p.gap:
+            continue
+        text = p.text if not p.fields else " | ".join(v for v in p.fields.values() if v)
+        for ref in find_references(text):
+            link = _resolve(ref, p, doc, own, cat)
+            if link is None or (link.source, link.target) in seen:
+                continue
+            seen.add((link.source, link.target))
+            out.append(link)
+    return out
+
+
+def _resolve(ref: Reference, p: Provision, doc: Document, own: str, cat: Catalog) -> Link | None:
+    quote = f"«{short(ref.text, 120)}»"
+    if ref.kind == "document":
+        key = number_key(ref.number or "")
+        if key == own:
+            return None  # the document's own number (its header, "Nghị quyết này")
+        target = cat.docs.get(key)
+        if target is None:
+            ext = EXTERNAL_PREFIX + (ref.number or "")
+            return Link(
+                type="cites",
+                source=p.id,
+                target=ext,
+                source_doc=doc.id,
+                target_doc=ext,
+                score=0.9,
+                reason=f"số hiệu {ref.number} được nêu: {quote}; văn bản chưa được nạp (tham chiếu ngoài)",
+                evidence={"number": ref.number, "date": ref.date, "external": True},
+            )
+        score, note = 1.0, ""
+        if ref.date and target.meta.date and not target.meta.date.startswith(ref.date[:10]):
+            if len(ref.date) == 10 or not target.meta.date.startswith(ref.date):
+                score, note = 0.6, f"; ngày ghi {ref.date} khác ngày của văn bản đã nạp {target.meta.date}"
+        return Link(
+            type="cites",
+            source=p.id,
+            target=target.id,
+            source_doc=doc.id,
+            target_doc=target.id,
+            score=score,
+            reason=f"số hiệu {ref.number} được nêu: {quote}{note}",
+            evidence={"number": ref.number, "date": ref.date},
+        )
+    if ref.kind == "place":
+        if ref.elsewhere and not ref.number:
+            return None  # "mục 7 Phần II của dự thảo báo cáo": a text we cannot name
+        tdoc = doc if not ref.number else cat.docs.get(number_key(ref.number))
+        if tdoc is None:
+            ext = EXTERNAL_PREFIX + (ref.number or "")
+            return Link(
+                type="cites",
+                source=p.id,
+                target=ext,
+                source_doc=doc.id,
+                target_doc=ext,
+                score=0.9,
+                reason=f"tham chiếu {quote}; văn bản chưa được nạp (tham chiếu ngoài)",
+                evidence={"number": ref.number, "external": True},
+            )
+        ids = cat.provisions.get(tdoc.id, set())
+        for path in _place_path(ref, tdoc):
+            pid = f"{tdoc.id}:{path}"
+            if pid in ids and pid != p.id:
+                return Link(
+                    type="cites",
+                    source=p.id,
+                    target=pid,
+                    source_doc=doc.id,
+                    target_doc=tdoc.id,
+                    score=1.0,
+                    reason=f"tham chiếu {quote} → điều khoản {pid}",
+                    evidence={"path": path, "number": ref.number},
+                )
+        if tdoc is doc:
+            return None  # a place in this document we cannot find: no guess
+        return Link(
+            type="cites",
+            source=p.id,
+            target=tdoc.id,
+            source_doc=doc.id,
+            target_doc=tdoc.id,
+            score=0.7,
+            reason=f"tham chiếu {quote}; không tìm thấy điều khoản tương ứng, liên kết tới văn bản",
+            evidence={"number": ref.number},
+        )
+    # programme
+    res_key = number_key(ref.number) if ref.number else None
+    if res_key is None:
+        impl = [number_key(r) for r in doc.meta.implements]
+        res_key = impl[0] if len(impl) == 1 else (own if doc.meta.kind == DocKind.RESOLUTION else None)
+    if res_key is None:
+        return None
+    progs = [pid for pid in cat.programmes.get(res_key, []) if pid != doc.id]
+    if not progs:
+        if doc.meta.kind in _PROGRAMME_KINDS and res_key in {number_key(r) for r in doc.meta.implements}:
+            return None  # the programme naming itself
+        label = ref.number or res_key
+        ext = f"{EXTERNAL_PREFIX}Chương trình hành động của Chính phủ thực hiện {label}"
+        return Link(
+            type="cites",
+            source=p.id,
+            target=ext,
+            source_doc=doc.id,
+            target_doc=ext,
+            score=0.8,
+            reason=f"tham chiếu {quote}; chương trình chưa được nạp (tham chiếu ngoài)",
+            evidence={"resolution": label, "external": True},
+        )
+    target = progs[0]
+    return Link(
+        type="cites",
+        source=p.id,
+        target=target,
+        source_doc=doc.id,
+        target_doc=target,
+        score=1.0 if ref.number else 0.85,
+        reason=f"tham chiếu {quote} → chương trình của Chính phủ thực hiện {ref.number or res_key}: {target}",
+        evidence={"resolution": ref.number or res_key},
+    )

@@ -1,0 +1,110 @@
+"""Lexical evidence for links: key terms, figures, and the human-readable reason strings.
+
+Key terms are pairs of neighbouring syllables (most Vietnamese words are two syllables:
+*dữ liệu*, *trung tâm*, *nhân lực*) in the accented index form, skipping function words, and
+weighted by how rare they are in the linkable corpus (IDF) — so *trung tâm dữ liệu* counts,
+*phát triển* barely does.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingest.models import Provision
+from ingest.normalize import index_form
+
+_SYL = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Function words and the boilerplate of every task ("xây dựng, ban hành, triển khai …").
+_STOP = frozenset(
+    """
+và của các cho trong với để theo được có là những một số về từ đến tại trên khi này đó như
+hoặc nhằm bảo đảm đảm đối vào ra thì mà đã sẽ cần phải nhất gắn hơn rất cùng việc sự nào
+xây dựng ban hành triển khai thực hiện tổ chức nghiên cứu rà soát sửa đổi bổ sung hoàn thiện
+tăng cường đẩy mạnh nâng cao phát huy tiếp tục khẩn trương chủ trì phối hợp quy định
+""".split()
+)
+# Figures a target is stated in: 25%, 2% GDP, 90 ngày, 150 - 170 triệu; years kept apart.
+_FIGURE = re.compile(
+    r"(?<![\w.,])(\d+(?:[.,]\d+)?(?:\s*[-–]\s*\d+(?:[.,]\d+)?)?)\s*(%|phần trăm)", re.IGNORECASE
+)
+_YEAR = re.compile(r"\b(20\d\d)\b")
+
+
+def task_text(p: Provision) -> str:
+    """What a provision says, without table scaffolding: the task cell of a row, else its text."""
+    if p.fields:
+        for key in ("Tên nhiệm vụ", "NHIỆM VỤ", "Nhiệm vụ", "Chỉ tiêu", "Nội dung"):
+            if p.fields.get(key):
+                return p.fields[key]
+        first = next((v for v in p.fields.values() if v), "")
+        return first or p.text
+    return p.text
+
+
+def terms(text: str) -> set[str]:
+    """Key terms of a text: neighbouring non-function syllable pairs, accented index form."""
+    out: set[str] = set()
+    run: list[str] = []
+    for syl in _SYL.findall(index_form(text)) + [""]:
+        if not syl or syl in _STOP or len(syl) < 2:
+            out.update(f"{a} {b}" for a, b in zip(run, run[1:], strict=False))
+            run = []
+        else:
+            run.append(syl)
+    return out
+
+
+def figures(text: str) -> list[float]:
+    """Percent figures in a text (lower bound of a range), e.g. ``≥ 80%`` → 80.0."""
+    out = []
+    for m in _FIGURE.finditer(text):
+        low = re.split(r"\s*[-–]\s*", m.group(1))[0].replace(",", ".")
+        try:
+            out.append(float(low))
+        except ValueError:
+            continue
+    return out
+
+
+def years(text: str) -> set[str]:
+    return set(_YEAR.findall(text))
+
+
+@dataclass
+class TermStats:
+    """Document frequencies of key terms over the linkable provisions (for IDF weights)."""
+
+    df: Counter[str]
+    n: int
+
+    @classmethod
+    def build(cls, term_sets: Iterable[set[str]]) -> TermStats:
+        df: Counter[str] = Counter()
+        n = 0
+        for ts in term_sets:
+            df.update(ts)
+            n += 1
+        return cls(df, max(n, 1))
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+    def overlap(self, a: set[str], b: set[str]) -> tuple[float, list[str]]:
+        """IDF-weighted cosine of two term sets and the shared terms, rarest first."""
+        if not a or not b:
+            return 0.0, []
+        shared = a & b
+        if not shared:
+            return 0.0, []
+        num = sum(self.idf(t) ** 2 for t in shared)
+        den = math.sqrt(sum(self.idf(t) ** 2 for t in a) * sum(self.idf(t) ** 2 for t in b))
+        return num / den, sorted(shared, key=lambda t: (-self.idf(t), t))
+
+
+def short(text: str, n: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"

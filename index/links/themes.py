@@ -1,0 +1,118 @@
+"""Cross-cutting policy themes, for ``related`` links between resolutions of different sectors.
+
+Resolutions 57/59/70/71/72 each cover one sector (science & technology, integration, energy,
+education, health), and what links them is a *cross-cutting* theme: workforce and talent,
+international cooperation, digital transformation, science & research, energy, state budget,
+institutions and law, the private sector, decentralisation, physical education / school
+health. A provision carries a theme when its text names one of the theme's terms.
+
+A theme that runs through most of one document (e.g. *năng lượng* in 70-NQ/TW, *khoa học,
+công nghệ* in 57-NQ/TW) is that document's *sector*, not a theme of each provision: for that
+document it counts only when it is in the provision's lead sentence (its topic). The sector
+name of education (*giáo dục và đào tạo*) is removed before matching, so that *đào tạo* marks
+workforce training, not every sentence of 71-NQ/TW.
+
+The list is domain knowledge written from the issue's own examples and the usual headings of
+Party resolutions, not fitted to gold pairs; each theme is shown to readers in the link reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ingest.models import Provision
+from ingest.normalize import index_form
+
+THEMES: dict[str, tuple[str, ...]] = {
+    "nhân lực, nhân tài": (
+        "nhân lực",
+        "nhân tài",
+        "đào tạo",
+        "bồi dưỡng",
+        "đội ngũ",
+        "giảng viên",
+        "nhà giáo",
+        "giáo viên",
+        "bác sĩ",
+        "cán bộ y tế",
+        "nhân viên y tế",
+        "chuyên gia",
+        "nhà khoa học",
+    ),
+    "hợp tác, hội nhập quốc tế": (
+        "hợp tác quốc tế",
+        "hội nhập quốc tế",
+        "hợp tác và hội nhập",
+        "hội nhập",
+        "nước ngoài",
+        "chuẩn quốc tế",
+    ),
+    "chuyển đổi số": (
+        "chuyển đổi số",
+        "công nghệ số",
+        "dữ liệu",
+        "trí tuệ nhân tạo",
+        "nền tảng số",
+        "năng lực số",
+        "điện tử",
+        "môi trường số",
+        "trực tuyến",
+    ),
+    "khoa học, công nghệ": (
+        "khoa học, công nghệ",
+        "khoa học và công nghệ",
+        "khoa học - công nghệ",
+        "nghiên cứu khoa học",
+        "đổi mới sáng tạo",
+        "phòng thí nghiệm",
+        "sáng chế",
+        "chuyển giao công nghệ",
+        "công bố khoa học",
+        "công nghệ chiến lược",
+    ),
+    "năng lượng": ("năng lượng", "điện hạt nhân", "lưới điện", "nguồn điện", "hệ thống điện", "xăng dầu"),
+    "ngân sách nhà nước": ("ngân sách nhà nước", "chi ngân sách", "tổng chi"),
+    "thể chế, pháp luật": ("thể chế", "pháp luật"),
+    "khu vực tư nhân": ("tư nhân", "ngoài công lập", "hợp tác công tư", "xã hội hóa"),
+    "phân cấp, phân quyền": ("phân cấp", "phân quyền", "chính quyền địa phương", "mô hình chính quyền"),
+    "thể chất, sức khỏe học đường": ("thể chất", "học đường", "thể lực"),
+}
+_TERMS = {t: tuple(index_form(x) for x in v) for t, v in THEMES.items()}
+_SECTOR_NAMES = tuple(
+    index_form(x) for x in ("giáo dục và đào tạo", "giáo dục, đào tạo", "giáo dục - đào tạo")
+)
+PERVASIVE = 0.4  # a theme in more than this share of a document's provisions is its sector
+_LEAD = re.compile(r"(?<=[.;:])\s")
+
+
+def lead(text: str) -> str:
+    """The first sentence (up to ``.``, ``;`` or ``:``): the provision's topic."""
+    return _LEAD.split(text.strip(), maxsplit=1)[0]
+
+
+def themes_of(text: str) -> set[str]:
+    t = index_form(text)
+    for name in _SECTOR_NAMES:
+        t = t.replace(name, " ")
+    return {theme for theme, terms in _TERMS.items() if any(x in t for x in terms)}
+
+
+def sector_themes(ps: Sequence[Provision]) -> set[str]:
+    """Themes running through most of a document's provisions: its sector."""
+    full = [themes_of(p.text) for p in ps]
+    return {t for t in THEMES if sum(t in s for s in full) > PERVASIVE * max(len(ps), 1)}
+
+
+def document_themes(ps: Sequence[Provision]) -> list[set[str]]:
+    """Themes of each provision of one document, its sector themes counted only in lead sentences."""
+    sector = sector_themes(ps)
+    return [(themes_of(p.text) - sector) | themes_of(lead(p.text)) for p in ps]
+
+
+def shared_themes(ta: set[str], tb: set[str], sector_a: set[str], sector_b: set[str]) -> list[str]:
+    """Themes two provisions share, excluding a theme that is the sector of both documents.
+
+    (20-NQ/TW and 57-NQ/TW are both about science & technology: that alone relates nothing.)
+    """
+    return sorted((ta & tb) - (sector_a & sector_b))

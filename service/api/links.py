@@ -1,0 +1,159 @@
+"""/api/provisions/{id}/links, /api/links, /api/coverage, and the /links graph page.
+
+Links are read from the tables :mod:`index.links` keeps up to date (``nqdoc links`` or after
+ingest); a request never recomputes them. Every text shown beside a link is read from the
+store of record.
+
+Route order: ``/api/provisions/{id:path}`` (core router) also matches ``…/links``; this
+router must be included before it (or use ``/api/links?id=…``, which always works).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from index.links.db import LinkStore
+from service.api import get_ctx, templates
+from service.api.errors import ERROR_RESPONSES, ApiError
+from service.context import ServiceContext
+
+router = APIRouter(responses=ERROR_RESPONSES)
+Ctx = Annotated[ServiceContext, Depends(get_ctx)]
+LinkTypeName = Literal["implements", "cites", "continues", "supersedes", "related", "reports_on"]
+_STORES: weakref.WeakKeyDictionary[ServiceContext, LinkStore] = weakref.WeakKeyDictionary()
+
+
+def _links(ctx: ServiceContext) -> LinkStore:
+    if ctx not in _STORES:
+        _STORES[ctx] = LinkStore(ctx.store)
+    return _STORES[ctx]
+
+
+def _view(ctx: ServiceContext, key: str, types: list[str] | None) -> dict[str, Any]:
+    from service.cli_links import links_view
+
+    return links_view(ctx.store, _links(ctx), key, types)
+
+
+@router.get("/api/provisions/{provision_id:path}/links", summary="Typed links of one provision")
+def provision_links(
+    ctx: Ctx, provision_id: str, type: Annotated[list[LinkTypeName] | None, Query()] = None
+) -> dict[str, Any]:  # noqa: A002
+    return _view(ctx, provision_id, list(type) if type else None)
+
+
+@router.get("/api/links", summary="Typed links of a provision or of a whole document (id or số hiệu)")
+def links(
+    ctx: Ctx,
+    id: Annotated[str, Query(min_length=1, max_length=300)],  # noqa: A002
+    type: Annotated[list[LinkTypeName] | None, Query()] = None,
+) -> dict[str, Any]:  # noqa: A002
+    return _view(ctx, id, list(type) if type else None)
+
+
+@router.get("/api/links/graph", summary="Document-level link graph around one document")
+def graph(ctx: Ctx, doc: Annotated[str, Query(min_length=1, max_length=300)]) -> dict[str, Any]:
+    return link_graph(ctx, doc)
+
+
+def link_graph(ctx: ServiceContext, doc: str) -> dict[str, Any]:
+    """Documents linked to ``doc`` (either way) and the number of links by type between them."""
+    from ingest.errors import NotFound
+
+    d = ctx.store.find_document(doc)
+    if d is None:
+        raise NotFound(f"document not found: {doc}", message_vi=f"không tìm thấy văn bản: {doc}")
+    ls = _links(ctx)
+    edges: dict[tuple[str, str, str], int] = {}
+    for lk in ls.links_between_docs(source_doc=d.id) + ls.links_between_docs(target_doc=d.id):
+        if lk.source_doc == lk.target_doc:
+            continue
+        k = (lk.source_doc, lk.target_doc, lk.type)
+        edges[k] = edges.get(k, 0) + 1
+    ids = {d.id} | {k[0] for k in edges} | {k[1] for k in edges}
+    metas = {m.id: m for m in ctx.store.documents()}
+    nodes = [
+        {
+            "id": i,
+            "title": (metas[i].meta.title if i in metas else None) or i,
+            "kind": str(metas[i].meta.kind)
+            if i in metas
+            else ("external" if i.startswith("ext:") else "tracker"),
+            "center": i == d.id,
+        }
+        for i in sorted(ids)
+    ]
+    return {
+        "center": d.id,
+        "nodes": nodes,
+        "edges": [
+            {"source": s, "target": t, "type": ty, "count": n} for (s, t, ty), n in sorted(edges.items())
+        ],
+    }
+
+
+@router.get("/api/coverage", summary="Coverage of a resolution by a programme/plan (json or xlsx)")
+def coverage(
+    ctx: Ctx,
+    of: Annotated[str, Query(min_length=1, max_length=300)],
+    by: Annotated[str, Query(min_length=1, max_length=300)],
+    format: Annotated[Literal["json", "xlsx"], Query()] = "json",
+) -> Any:  # noqa: A002
+    import tempfile
+    from pathlib import Path
+
+    from index.coverage import compute_coverage
+    from service.cli_links import coverage_xlsx
+
+    cov = compute_coverage(ctx.store, _links(ctx), of, by)
+    if format == "json":
+        return cov.as_dict()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "coverage.xlsx"
+        coverage_xlsx(cov, path)
+        data = path.read_bytes()
+    name = f"coverage-{cov.of}-{cov.by}.xlsx".replace("/", "_")
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/links", response_class=HTMLResponse, include_in_schema=False)
+def links_page(
+    request: Request, ctx: Ctx, doc: Annotated[str, Query(max_length=300)] = "57-NQ/TW"
+) -> HTMLResponse:
+    try:
+        g = link_graph(ctx, doc)
+    except Exception as e:  # an unknown document: show the page with the message
+        if not hasattr(e, "message_vi"):
+            raise
+        raise ApiError(404, "not_found", str(e), e.message_vi) from e  # type: ignore[attr-defined]
+    resolutions = [m.id for m in ctx.store.documents() if str(m.meta.kind) == "resolution"]
+    return templates.TemplateResponse(
+        request,
+        "links.html",
+        {
+            "graph": g,
+            "doc": g["center"],
+            "resolutions": resolutions,
+            "active": "links",
+            "write_enabled": bool(ctx.settings.admin_token),
+            "kinds": {},
+        },
+    )
+
+
+@router.get("/links/fragment/{provision_id:path}", response_class=HTMLResponse, include_in_schema=False)
+def links_fragment(request: Request, ctx: Ctx, provision_id: str) -> HTMLResponse:
+    """HTML fragment: the provision's linked provisions grouped by type (for the provision page)."""
+    view = _view(ctx, provision_id, None)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for lk in view["links"]:
+        groups.setdefault(lk["label_vi"], []).append(lk)
+    return templates.TemplateResponse(request, "links_fragment.html", {"groups": groups, "view": view})

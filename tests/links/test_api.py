@@ -1,0 +1,71 @@
+"""The links API and pages on the linked corpus."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from ingest.settings import Settings
+from service.context import ServiceContext
+
+
+@pytest.fixture()
+def client(linked_home: Settings):
+    from service.app import create_app
+
+    ctx = ServiceContext(linked_home)
+    with TestClient(create_app(linked_home, ctx=ctx)) as c:
+        yield c
+    ctx.close()
+
+
+def test_links_by_query(client: TestClient) -> None:
+    r = client.get("/api/links", params={"id": "03/NQ-CP:preamble.p9", "type": "cites"})
+    assert r.status_code == 200
+    body = r.json()
+    assert any(lk["other"] == "57-NQ/TW" and lk["label_vi"] for lk in body["links"])
+    assert client.get("/api/links", params={"id": "99-XX/YY"}).status_code == 404
+    assert client.get("/api/links", params={"id": "57-NQ/TW", "type": "bogus"}).status_code == 422
+
+
+def test_provision_links_route_alone(linked_home: Settings) -> None:
+    from service.api import get_ctx, links
+
+    app = FastAPI()
+    app.include_router(links.router)
+    ctx = ServiceContext(linked_home)
+    app.dependency_overrides[get_ctx] = lambda: ctx
+    with TestClient(app) as c:
+        r = c.get("/api/provisions/57-NQ/TW:III.3/links")
+        assert r.status_code == 200 and r.json()["provision"] == "57-NQ/TW:III.3"
+    ctx.close()
+
+
+def test_provision_links_route_in_app(client: TestClient) -> None:
+    r = client.get("/api/provisions/57-NQ/TW:III.3/links")
+    assert r.status_code == 200 and "links" in r.json()
+
+
+def test_coverage_json_and_xlsx(client: TestClient, tmp_path) -> None:
+    from openpyxl import load_workbook
+
+    r = client.get("/api/coverage", params={"of": "57-NQ/TW", "by": "03/NQ-CP"})
+    assert r.status_code == 200 and r.json()["summary"]["items"] == 7
+    r = client.get("/api/coverage", params={"of": "57-NQ/TW", "by": "03/NQ-CP", "format": "xlsx"})
+    assert r.status_code == 200
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(r.content)
+    wb = load_workbook(path)
+    assert wb.sheetnames[0] == "Độ bao phủ" and wb.active.max_row > 7
+    assert client.get("/api/coverage", params={"of": "57-NQ/TW", "by": "nope"}).status_code == 404
+
+
+def test_graph_page_and_fragment(client: TestClient) -> None:
+    r = client.get("/api/links/graph", params={"doc": "57-NQ/TW"})
+    ids = {n["id"] for n in r.json()["nodes"]}
+    assert {"57-NQ/TW", "03/NQ-CP"} <= ids
+    page = client.get("/links", params={"doc": "57-NQ/TW"})
+    assert page.status_code == 200 and "link-graph" in page.text and "03/NQ-CP" in page.text
+    frag = client.get("/links/fragment/03/NQ-CP:preamble.p9")
+    assert frag.status_code == 200 and "57-NQ/TW" in frag.text

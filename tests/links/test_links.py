@@ -1,0 +1,139 @@
+"""Linking the real corpus (fake embedder): cites, continues, implements, incremental updates, coverage."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from index.coverage import compute_coverage
+from index.links.db import LinkStore
+from index.links.tracking import BadTracker, read_tracker
+from index.links.update import Linker
+from ingest.errors import NotFound
+from ingest.settings import Settings
+from ingest.store import Store
+
+
+@pytest.fixture()
+def links(linked_home: Settings):
+    st = Store(linked_home.db_path)
+    yield LinkStore(st)
+    st.close()
+
+
+def targets(ls: LinkStore, source: str, typ: str) -> set[str]:
+    return {lk.target for lk in ls.links_of([source], [typ], direction="out")}
+
+
+def test_cites_resolve_ingested_and_external(links: LinkStore) -> None:
+    assert "57-NQ/TW" in targets(links, "03/NQ-CP:preamble.p9", "cites")
+    t = targets(links, "03/NQ-CP:CT.II.4.a", "cites")
+    assert "ext:45-NQ/TW" in t and "57-NQ/TW" not in t
+    assert "03/NQ-CP" not in targets(links, "03/NQ-CP:preamble.p3", "cites")  # its own number
+    # "Chương trình hành động của Chính phủ" in a report on 57-NQ/TW → the ingested programme
+    assert "03/NQ-CP" in targets(links, "402-CV/VPĐU:PL1.4", "cites")
+    lk = links.links_of(["72-NQ/TW:III.5.p2"], ["cites"], direction="out")[0]
+    assert lk.target == "57-NQ/TW" and "57-NQ/TW" in lk.reason
+
+
+def test_continues_is_explicit_for_kl69(links: LinkStore) -> None:
+    (lk,) = links.links_of(["69-KL/TW"], ["continues"], direction="out")[:1]
+    assert lk.target == "20-NQ/TW" and lk.score == 1.0 and "tiếp tục thực hiện" in lk.reason
+
+
+def test_implements_follow_the_programme_structure(links: LinkStore) -> None:
+    # Row 69 of appendix II (Trung tâm dữ liệu quốc gia) sits in group III = 57-NQ/TW item III.3.
+    t = targets(links, "03/NQ-CP:PL2.69", "implements")
+    assert t and all(x.startswith("57-NQ/TW:III.3") for x in t)
+    every = links.links_between_docs(source_doc="03/NQ-CP", target_doc="57-NQ/TW", types=["implements"])
+    assert all(0.0 <= lk.score <= 1.0 and lk.reason for lk in every)
+
+
+def test_tracker_rows_are_linkable(links: LinkStore) -> None:
+    rows = links.tracked_tasks()
+    assert len(rows) == 69 and all(r.id.startswith("tracking:") for r in rows)
+    nq70 = [r for r in rows if r.resolution == "70-NQ/TW"]
+    assert nq70
+    out = links.links_between_docs(target_doc="70-NQ/TW", types=["implements"])
+    from_tracker = [lk for lk in out if lk.source.startswith("tracking:")]
+    assert all(lk.source in {r.id for r in nq70} for lk in from_tracker)
+    assert {lk.source_doc for lk in from_tracker} <= {"tracking:provincial-tasks/70-NQ/TW"}
+
+
+def test_update_is_incremental(linked_copy: Settings, corpus: Path, tmp_path: Path) -> None:
+    from ingest.pipeline import ingest_paths
+
+    linker = Linker(linked_copy)
+    assert linker.update().computed == []  # nothing changed
+    # Replace 282/NQ-CP by an edited copy (SYNTHETIC edit: one sentence appended).
+    src = corpus / "resolutions" / "nq282-cp-2025.md"
+    edited = tmp_path / "nq282-edited.md"
+    edited.write_text(
+        src.read_text(encoding="utf-8") + "\n- Tăng cường hợp tác quốc tế về y tế.\n", encoding="utf-8"
+    )
+    ingest_paths([str(edited)], linked_copy, replace=True)
+    rep = linker.update()
+    assert rep.computed, "the replaced document's pairs must be recomputed"
+    touched = {p for p in rep.computed if p[2] != "cites"}
+    assert all("282/NQ-CP" in (p[0], p[1]) for p in touched)
+    assert not any(p[0] == "03/NQ-CP" for p in rep.computed)
+    assert linker.update().computed == []
+
+
+def test_coverage_lists_every_part_iii_item(links: LinkStore) -> None:
+    cov = compute_coverage(links.store, links, "57-NQ/TW", "03/NQ-CP")
+    items = [r.item_id for r in cov.rows if r.level == "item"]
+    assert items == [f"57-NQ/TW:III.{i}" for i in range(1, 8)]
+    s = cov.summary()
+    assert s["items"] == 7 and set(s["items_without_tasks"]) == {
+        r.item_id for r in cov.rows if r.level == "item" and not r.tasks
+    }
+    json.dumps(cov.as_dict(), ensure_ascii=False)
+    with pytest.raises(NotFound):
+        compute_coverage(links.store, links, "57-NQ/TW", "999/NQ-CP")
+
+
+def test_bad_tracker_files(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"code": "1"}\n', encoding="utf-8")  # SYNTHETIC: no task
+    with pytest.raises(BadTracker):
+        read_tracker(bad)
+    bad.write_text("not json\n", encoding="utf-8")
+    with pytest.raises(BadTracker):
+        read_tracker(bad)
+    with pytest.raises(BadTracker):
+        read_tracker(tmp_path / "missing.jsonl")
+
+
+def test_continues_needs_an_explicit_verb_or_the_same_sector(links: LinkStore) -> None:
+    # 57-NQ/TW names neither 20-NQ/TW nor 69-KL/TW, but is a later /TW text on the same sector.
+    lks = links.links_of(["57-NQ/TW"], ["continues"], direction="out")
+    assert {lk.target for lk in lks} == {"20-NQ/TW", "69-KL/TW"}
+    assert all(lk.score < 1.0 and "cùng lĩnh vực" in lk.reason for lk in lks)
+    # 72-NQ/TW cites 57-NQ/TW (III.5.p2) without continuing it; other sectors continue nothing.
+    for later in ("59-NQ/TW", "70-NQ/TW", "71-NQ/TW", "72-NQ/TW"):
+        assert links.links_of([later], ["continues", "supersedes"], direction="out") == []
+
+
+def test_related_links_name_a_shared_theme(links: LinkStore) -> None:
+    rel = links.links_between_docs(source_doc="71-NQ/TW", target_doc="72-NQ/TW", types=["related"])
+    assert rel and all(lk.evidence["themes"] and "chủ đề chung" in lk.reason for lk in rel)
+    per_source: dict[str, int] = {}
+    for lk in rel:
+        per_source[lk.source] = per_source.get(lk.source, 0) + 1
+    assert max(per_source.values()) <= 4  # mutual top-k: no fan-out to a whole chapter
+
+
+def test_theme_rules() -> None:
+    from index.links.themes import lead, themes_of
+
+    # 72-NQ/TW III.3.p4 (corpus phrase)
+    assert themes_of("Tăng cường hợp tác và hội nhập quốc tế về nghiên cứu, đào tạo nhân lực") >= {
+        "hợp tác, hội nhập quốc tế",
+        "nhân lực, nhân tài",
+    }
+    # the sector name of education is not the workforce theme
+    assert "nhân lực, nhân tài" not in themes_of("đột phá phát triển giáo dục và đào tạo")
+    assert lead("Thúc đẩy chuyển đổi số y tế. Hoàn thành cơ sở dữ liệu.") == "Thúc đẩy chuyển đổi số y tế."
