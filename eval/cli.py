@@ -54,6 +54,33 @@ def bench_ingest(
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
 
 
+@bench.command(
+    "retrieval",
+    epilog="Examples:\n\n  nqdoc bench retrieval --out bench-output/retrieval.json\n\n"
+    "  nqdoc bench retrieval --tiers 10000,100000 --dense real,hashed",
+)
+def bench_retrieval(
+    scale: Annotated[Path, typer.Option(help="JSONL(.gz) articles {id, title, text}.")] = Path(
+        "../shared/scale/tvpl-articles.jsonl.gz"),
+    tiers: Annotated[str, typer.Option(help="Index sizes in segments, comma-separated.")] = "10000,100000",
+    dense: Annotated[str, typer.Option(
+        help="Per tier: 'real' (the model embeds every segment) or 'hashed' (model-free index vectors; "
+        "query embedding still real).")] = "real,real",
+    out: Annotated[Path, typer.Option(help="JSON report path.")] = Path("bench-output/retrieval.json"),
+) -> None:
+    """Index build time, embedding throughput (pipeline vs raw model), hybrid-search latency, peak RSS."""
+    from eval.bench_retrieval import run_retrieval_bench
+
+    sizes = [int(x) for x in tiers.split(",") if x.strip()]
+    modes = [x.strip() for x in dense.split(",") if x.strip()]
+    if len(modes) == 1:
+        modes = modes * len(sizes)
+    if len(modes) != len(sizes) or any(m not in ("real", "hashed") for m in modes):
+        raise typer.BadParameter("--dense needs 'real' or 'hashed' per tier")
+    report = run_retrieval_bench(Settings(), scale, out, sizes, modes)
+    sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+
+
 @app.command("study", epilog="Example:\n\n  nqdoc eval study --json bench-output/study.json")
 def study(
     corpus: Annotated[Path, typer.Option(help="The shared corpus folder.")] = Path("../shared/corpus"),
@@ -66,3 +93,13 @@ def study(
     _summary(report)
     if json_out is None:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+
+
+def _register_more() -> None:
+    from eval import ask_eval, links_eval, service_bench, tasks_eval
+
+    for mod in (ask_eval, service_bench, tasks_eval, links_eval):
+        mod.register(app, bench)
+
+
+_register_more()

@@ -82,14 +82,17 @@ def ingest(
 
         report = ingest_paths(paths, settings, replace=replace, on_file=on_file, on_done=on_done)
     index_report: dict[str, Any] | None = None
+    derived: dict[str, Any] = {}
     if index:
         index_report = _sync_index(settings, quiet=as_json)
+        derived = _update_derived(settings, quiet=as_json)
     if as_json:
         _print_json({
             "summary": report.summary(),
             "seconds": round(report.seconds, 3),
             "files": [o.__dict__ for o in report.files],
             "index": index_report,
+            **derived,
         })
     else:
         s = report.summary()
@@ -101,6 +104,22 @@ def ingest(
             if o.status == "failed":
                 err.print(f"[red]error:[/] {o.error}", highlight=False)
     raise typer.Exit(1 if report.failed else 0)
+
+
+def _update_derived(settings: Settings, quiet: bool) -> dict[str, Any]:
+    """Commitments ("5 rõ") and cross-links of what changed — incremental by content hash."""
+    from ingest.tasks.persist import ensure_extracted
+    from index.links import update_links
+
+    if not quiet:
+        sys.stderr.write("Trích xuất nhiệm vụ và liên kết (tasks, links)…\n")
+    tasks = ensure_extracted(settings)
+    links = update_links(settings)
+    return {
+        "tasks": {"extracted": len(tasks.extracted), "dropped": len(tasks.dropped),
+                  "commitments": tasks.commitments, "targets": tasks.targets},
+        "links": links.as_dict(),
+    }
 
 
 def _sync_index(settings: Settings, quiet: bool) -> dict[str, Any] | None:
@@ -229,6 +248,16 @@ def index_cmd(
     _print_json(report) if as_json else sys.stderr.write(
         f"Chỉ mục: +{report['added']} văn bản, -{report['removed']}, {report['segments']} đoạn "
         f"({report['seconds']}s)\n")
+
+
+def _register_service_verbs() -> None:
+    from service import cli_links, cli_study, cli_tasks
+
+    for mod in (cli_study, cli_tasks, cli_links):
+        mod.register(app)
+
+
+_register_service_verbs()
 
 
 def _load_plugins() -> None:

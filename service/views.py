@@ -77,3 +77,65 @@ def provision_view(store: Store, pid: str) -> dict[str, Any] | None:
         "previous": _brief(siblings[idx - 1]) if idx > 0 else None,
         "next": _brief(siblings[idx + 1]) if idx + 1 < len(siblings) else None,
     }
+
+
+# Vietnamese names of document kinds (ingest.models.DocKind), shown in filters and badges.
+KIND_LABELS_VI: dict[str, str] = {
+    "resolution": "Nghị quyết / Kết luận của Đảng",
+    "gov_resolution": "Nghị quyết của Chính phủ",
+    "action_programme": "Chương trình hành động",
+    "plan": "Kế hoạch",
+    "report": "Báo cáo / Công văn",
+    "directive": "Chỉ thị",
+    "law": "Luật / Nghị định / Thông tư",
+    "article": "Bài viết / tin tức",
+}
+
+
+def resolution_numbers(store: Store) -> list[str]:
+    """Numbers of the resolutions a user can filter by: stored resolutions and those implemented."""
+    nums: set[str] = set()
+    for d in store.documents():
+        if str(d.meta.kind) == "resolution" and d.meta.number:
+            nums.add(d.meta.number)
+        nums.update(d.meta.implements)
+    return sorted(nums, key=lambda n: (n.split("-")[0].zfill(6), n))
+
+
+def highlight_spans(text: str, words: set[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, matched) runs: a word matches when its folded form is in ``words``.
+
+    ``words`` must be folded already (``ingest.normalize.fold``); matching ignores diacritics
+    so that a query typed without them still highlights the quote.
+    """
+    import re
+
+    from ingest.normalize import fold
+
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in re.finditer(r"\w+", text):
+        if fold(m.group(0)).lower() in words:
+            if m.start() > pos:
+                out.append((text[pos:m.start()], False))
+            out.append((m.group(0), True))
+            pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
+
+
+def query_words(query: str) -> set[str]:
+    """Folded, lower-cased words of a query worth highlighting (two letters or more)."""
+    import re
+
+    from ingest.normalize import fold
+
+    return {w for w in (fold(x).lower() for x in re.findall(r"\w+", query)) if len(w) >= 2 and w not in _STOP}
+
+
+# Function words (folded) not worth highlighting: they occur in every sentence.
+_STOP = frozenset(
+    "va cua cac nhung la co cho trong voi de duoc theo tu den mot nay do thi ma khi ve nao gi sao "
+    "bao nhieu ai o tai hay hoac can phai se da dang".split()
+)

@@ -65,6 +65,12 @@ def check_text(path: Path, raw: RawDoc) -> None:
     sample = "\n".join(b.text for b in raw.blocks)[:20000]
     letters = _letters(sample)
     if len(letters) < 40:
+        # Too short to judge by statistics; still refuse a scrap with no Vietnamese letter at
+        # all (e.g. "null", "test") rather than store it as a document.
+        if not any(c in _VI_LETTERS for c in letters):
+            raise NotVietnamese(
+                f"{path}: too little text ({len(letters)} letters) and none of it Vietnamese",
+                message_vi=f"{path}: văn bản quá ngắn và không có chữ tiếng Việt")
         return
     legacy = legacy_encoding(sample)
     if legacy:

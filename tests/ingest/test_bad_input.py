@@ -123,3 +123,16 @@ def test_vietnamese_without_accents_is_accepted(settings: Settings, tmp_path: Pa
     f.write_text(("Phat trien khoa hoc, cong nghe, doi moi sang tao va chuyen doi so la dot pha quan trong "
                   "hang dau cua dat nuoc trong giai doan moi. ") * 5, encoding="utf-8")
     assert ingest_paths([str(f)], settings).files[0].status == "added"
+
+
+def test_scrap_without_vietnamese_is_refused(tmp_path: Path) -> None:
+    """SYNTHETIC: a 4-byte text file is not a document."""
+    from ingest.pipeline import ingest_paths
+    from ingest.settings import Settings
+
+    (tmp_path / "scrap.txt").write_text("null", encoding="utf-8")
+    (tmp_path / "ok.txt").write_text("Nghị quyết về y tế cơ sở.", encoding="utf-8")
+    report = ingest_paths([str(tmp_path / "scrap.txt"), str(tmp_path / "ok.txt")], Settings(home=tmp_path / "h"))
+    by_name = {Path(f.path).name: f for f in report.files}
+    assert by_name["scrap.txt"].status == "failed" and "scrap.txt" in (by_name["scrap.txt"].error or "")
+    assert by_name["ok.txt"].status == "added"

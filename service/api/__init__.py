@@ -1,0 +1,29 @@
+"""REST API routers; the app factory is :func:`service.app.create_app`.
+
+What every router shares lives here: :func:`get_ctx` (the process's
+:class:`~service.context.ServiceContext`, as a FastAPI dependency that tests can override)
+and :data:`templates` (Jinja2, autoescaping on; pages extend ``base.html``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+if TYPE_CHECKING:
+    from service.context import ServiceContext
+
+SERVICE_DIR = Path(__file__).resolve().parents[1]
+TEMPLATES_DIR = SERVICE_DIR / "templates"
+STATIC_DIR = SERVICE_DIR / "static"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+
+
+def get_ctx(request: Request) -> ServiceContext:
+    """The ServiceContext the app's lifespan opened (one per process)."""
+    ctx: ServiceContext = request.app.state.ctx
+    return ctx

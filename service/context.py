@@ -1,0 +1,209 @@
+"""One process's handles on the store of record and the search index.
+
+The CLI builds one per command; the API builds one in its lifespan and shares it between
+requests. The retriever (model + vector store) is opened lazily on first use — listing
+documents or showing a provision never loads the embedding model — and searches are
+serialised by a lock, because the embedded engine and the model are not meant to be driven
+from many threads at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ingest.settings import Settings
+from ingest.store import Store
+
+if TYPE_CHECKING:
+    from index.retrieve import Hit, Retriever
+    from index.store import SearchFilters
+
+T = TypeVar("T")
+# Sentence vectors kept for re-ranking (ask, brief): ~2 KB each with mE5-small.
+PASSAGE_CACHE_SIZE = 20000
+
+
+class ServiceContext:
+    def __init__(self, settings: Settings, *, store: Store | None = None, retriever: Retriever | None = None):
+        self.settings = settings
+        self.store = store or Store(settings.db_path)
+        self._retriever = retriever
+        self._lock = threading.RLock()
+        self._model_lock = threading.Lock()
+        self._memo: dict[str, tuple[str, Any]] = {}
+        self._passages: OrderedDict[str, Any] = OrderedDict()
+
+    @property
+    def retriever(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                from index.retrieve import Retriever
+
+                r = Retriever(self.settings, store=self.store)
+                # Concurrent requests: queries arriving together are embedded in one batch,
+                # the model runs one batch at a time, and the vector store is queried under
+                # its own short lock — instead of serialising whole searches.
+                r.embedder = _BatchingEmbedder(r.embedder, self._model_lock)
+                r.vstore = _LockedStore(r.vstore)
+                self._retriever = r
+            return self._retriever
+
+    def exclusive(self) -> threading.RLock:
+        """Hold while writing the index: no retriever is (re)opened meanwhile."""
+        return self._lock
+
+    def reset_retriever(self) -> None:
+        """Close the model and index handles (e.g. before another writer re-indexes); reopened lazily."""
+        with self._lock:
+            if self._retriever is not None:
+                self._retriever.close()
+                self._retriever = None
+
+    def search(self, query: str, filters: SearchFilters | None = None, top_k: int = 10, **kw: Any) -> list[Hit]:
+        """Thread-safe :meth:`Retriever.search` (concurrent calls share query-embedding batches)."""
+        return self.retriever.search(query, filters, top_k, **kw)
+
+    def encode_queries(self, texts: list[str]) -> Any:
+        """Query embeddings with the index's model (for re-ranking sentences), thread-safe."""
+        return self.retriever.embedder.encode_queries(texts)
+
+    def encode_passages(self, texts: list[str]) -> Any:
+        return self.retriever.embedder.encode_passages(texts)
+
+    def encode_passages_cached(self, texts: Sequence[str]) -> Any:
+        """Like :meth:`encode_passages`, remembering vectors of texts seen before (an LRU)."""
+        import numpy as np
+
+        embedder = self.retriever.embedder
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+        fresh = embedder.encode_passages(missing) if missing else []  # outside the lock: searches go on
+        with self._lock:
+            for t, v in zip(missing, fresh, strict=True):
+                self._passages[t] = v
+            rows = []
+            for t in texts:
+                self._passages.move_to_end(t)
+                rows.append(self._passages[t])
+            while len(self._passages) > PASSAGE_CACHE_SIZE:
+                self._passages.popitem(last=False)
+            return np.asarray(rows, dtype=np.float32).reshape(len(texts), embedder.dim)
+
+    def store_version(self) -> str:
+        """A fingerprint of the store's content (changes whenever a source is added/replaced/removed)."""
+        blob = "\n".join(f"{p}\t{h}" for p, h in sorted(self.store.sources()))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+    def memo(self, name: str, build: Callable[[], T]) -> T:
+        """``build()`` once per store version (e.g. corpus term statistics), thread-safe."""
+        with self._lock:
+            version = self.store_version()
+            hit = self._memo.get(name)
+            if hit is None or hit[0] != version:
+                hit = (version, build())
+                self._memo[name] = hit
+            value: T = hit[1]
+            return value
+
+    def close(self) -> None:
+        with self._lock:
+            self.reset_retriever()
+            self.store.close()
+
+    def __enter__(self) -> ServiceContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _BatchingEmbedder:
+    """Wraps an embedder so that concurrent ``encode_queries`` calls share one model batch.
+
+    The first caller to find no batch in progress becomes the leader: it waits a moment
+    (``window`` seconds) for others to join, encodes every pending text in one call under the
+    model lock, hands each caller its rows and repeats while texts are pending.
+    """
+
+    def __init__(self, inner: Any, model_lock: threading.Lock, window: float = 0.002) -> None:
+        self._inner = inner
+        self._model_lock = model_lock
+        self._window = window
+        self._cond = threading.Condition()
+        self._pending: list[tuple[list[str], dict[str, Any]]] = []
+        self._leader = False
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> Any:
+        with self._model_lock:
+            return self._inner.encode_passages(texts, progress=progress)
+
+    def encode_queries(self, texts: Sequence[str]) -> Any:
+        slot: dict[str, Any] = {}
+        with self._cond:
+            self._pending.append((list(texts), slot))
+            if self._leader:
+                while "rows" not in slot and "error" not in slot:
+                    self._cond.wait()
+                return self._result(slot)
+            self._leader = True
+        try:
+            time.sleep(self._window)
+            while True:
+                with self._cond:
+                    batch, self._pending = self._pending, []
+                    if not batch:
+                        self._leader = False
+                        self._cond.notify_all()
+                        break
+                flat = [t for texts_, _ in batch for t in texts_]
+                try:
+                    with self._model_lock:
+                        rows = self._inner.encode_queries(flat)
+                    start = 0
+                    for texts_, s in batch:
+                        s["rows"] = rows[start : start + len(texts_)]
+                        start += len(texts_)
+                except Exception as err:  # hand the failure to every waiting caller
+                    for _, s in batch:
+                        s["error"] = err
+                with self._cond:
+                    self._cond.notify_all()
+        except BaseException:
+            with self._cond:
+                self._leader = False
+                self._cond.notify_all()
+            raise
+        return self._result(slot)
+
+    @staticmethod
+    def _result(slot: dict[str, Any]) -> Any:
+        if "error" in slot:
+            raise slot["error"]
+        return slot["rows"]
+
+
+class _LockedStore:
+    """The vector store with queries and writes serialised (the embedded engine is one shard)."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def locked(*a: Any, **kw: Any) -> Any:
+            with self._lock:
+                return attr(*a, **kw)
+
+        return locked
