@@ -84,6 +84,10 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Public name for other packages (ingest.tasks): verbatim underthesea sentence spans.
+sentence_spans = _sentence_spans
+
+
 def words_of(text: str) -> str:
     """underthesea words in index form, syllables joined by ``_``, punctuation dropped.
 

@@ -108,8 +108,8 @@ def ingest(
 
 def _update_derived(settings: Settings, quiet: bool) -> dict[str, Any]:
     """Commitments ("5 rõ") and cross-links of what changed — incremental by content hash."""
-    from ingest.tasks.persist import ensure_extracted
     from index.links import update_links
+    from ingest.tasks.persist import ensure_extracted
 
     if not quiet:
         sys.stderr.write("Trích xuất nhiệm vụ và liên kết (tasks, links)…\n")

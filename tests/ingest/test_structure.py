@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ingest.models import Block, RawDoc
 from ingest.structure import build_provisions, detect_marker
 
