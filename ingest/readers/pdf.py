@@ -128,10 +128,15 @@ def _merge_header(rows: list[list[str]]) -> list[list[str]]:
 
 
 def _tables(page: Any, words: list[tuple[Any, ...]]) -> list[tuple[tuple[float, ...], list[list[str]]]]:
+    # A table needs ruling: a page without vector lines or boxes has none to find, and
+    # find_tables costs ~0.1 s a page even when it finds nothing.
+    drawings = page.get_drawings()
+    if not drawings:
+        return []
     found = page.find_tables(use_layout=False)
     tables = list(found.tables)
     if not tables:
-        rules = [d for d in page.get_drawings() if d["rect"].width > page.rect.width * 0.5]
+        rules = [d for d in drawings if d["rect"].width > page.rect.width * 0.5]
         if rules and len(words) > 30:
             tables = list(page.find_tables(use_layout=True).tables)
     out = []
