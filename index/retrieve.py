@@ -16,6 +16,8 @@ from ingest.settings import Settings
 from ingest.store import Store
 
 if TYPE_CHECKING:
+    from index.restore import Restorer
+    from index.sparse import SparseVec
     from index.store import Fusion
 
 
@@ -33,6 +35,9 @@ class Hit:
     quote: str  # the best-matching segment of that provision (verbatim)
     kind: str = ""
     segments: list[str] = field(default_factory=list)
+    # The text searched with: the query with diacritics restored when it was typed without
+    # them (see index.restore), else the query itself. Not part of as_dict (a search detail).
+    query: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +65,7 @@ class Retriever:
         self.store = store or Store(settings.db_path)
         self.embedder = embedder or load_embedder(settings)
         self.vstore = vstore or open_store(settings)
+        self._restorer: Restorer | None = None
         # An index built with another model or segmenter holds vectors of another space:
         # refuse it here rather than return confident nonsense.
         stored = self.vstore.stored_spec()
@@ -69,22 +75,47 @@ class Retriever:
     def close(self) -> None:
         self.vstore.close()
 
+    def restore_query(self, query: str) -> str:
+        """``query`` with its diacritics restored from the corpus when it was typed (mostly)
+        without them; otherwise ``query`` unchanged (see :mod:`index.restore`)."""
+        from index.restore import Restorer, needs_restoration
+
+        query = query.strip()
+        if not needs_restoration(query):
+            return query
+        if self._restorer is None:
+            self._restorer = Restorer(self.settings, self.store)
+        return self._restorer.restore(query)
+
     def search(self, query: str, filters: Any = None, top_k: int = 10, *, fusion: Fusion = "rrf",
-               prefetch_limit: int | None = None) -> list[Hit]:
+               prefetch_limit: int | None = None, restore: bool = True) -> list[Hit]:
+        """Best provisions for ``query``.
+
+        A query typed without diacritics is first restored (``restore``): the dense and the
+        accented sparse vectors are built from the restored text, while the folded sparse
+        vector keeps the original query's terms (joined by the restored text's, whose word
+        segmentation is better) — a wrong restoration cannot lose what folded matching finds.
+        """
         from index.sparse import query_sparse_pair
 
         query = query.strip()
         if not query:
             return []
-        dense = self.embedder.encode_queries([query])[0]
-        sp, spf = query_sparse_pair(query)
-        # A query typed without diacritics can only match through the folded vector; with
-        # diacritics the accented vector is the precise one and the folded one adds recall.
-        sparse = sp if has_diacritics(query) else None
+        searched = self.restore_query(query) if restore else query
+        dense = self.embedder.encode_queries([searched])[0]
+        sp, spf = query_sparse_pair(searched)
+        if searched != query:
+            spf = _union(query_sparse_pair(query)[1], spf)
+        # Without diacritics (and no restoration) a query can only match through the folded
+        # vector; with diacritics the accented vector is the precise one, the folded one adds recall.
+        sparse = sp if has_diacritics(searched) else None
         limit = max(top_k * 4, 40)
         points = self.vstore.query(dense, sparse, spf, filters, limit=limit,
                                    prefetch_limit=prefetch_limit or max(limit, 100), fusion=fusion)
-        return self._group(points, top_k)
+        hits = self._group(points, top_k)
+        for h in hits:
+            h.query = searched
+        return hits
 
     def _group(self, points: list[Any], top_k: int) -> list[Hit]:
         best: dict[str, tuple[float, dict[str, Any], list[str]]] = {}
@@ -120,3 +151,11 @@ class Retriever:
                 segments=segs,
             ))
         return hits
+
+
+def _union(a: SparseVec, b: SparseVec) -> SparseVec:
+    """The terms of two query vectors (weight 1 each, as :func:`index.sparse.query_vector`)."""
+    from index.sparse import SparseVec
+
+    ids = sorted(set(a.indices) | set(b.indices))
+    return SparseVec(tuple(ids), tuple(1.0 for _ in ids))
