@@ -29,7 +29,8 @@ test-all: install
 	$(PY) -m pytest -q -m "slow or not slow"
 
 bench: install
-	$(NQDOC) eval bench-ingest --out bench-output/ingest.json
+	$(NQDOC) bench ingest --out bench-output/ingest.json
+	$(NQDOC) bench retrieval --out bench-output/retrieval.json
 
 lint:
 	$(VENV)/bin/ruff check ingest index service eval tests

@@ -36,6 +36,7 @@ import numpy as np
 
 from ingest.errors import NqdocError
 from ingest.normalize import fold, index_form, nfc
+from ingest.segment import sentence_spans
 
 if TYPE_CHECKING:
     from index.retrieve import Hit
@@ -186,35 +187,6 @@ def term_set(text: str) -> set[str]:
         out.update(syl)
         out.update(f"{a} {b}" for a, b in zip(syl, syl[1:], strict=False))
     return out
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each underthesea sentence of ``text`` (quotes stay verbatim)."""
-    from underthesea import sent_tokenize
-
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for sent in sent_tokenize(text):
-        sent = sent.strip()
-        if not sent:
-            continue
-        start = text.find(sent, pos)
-        if start < 0:  # the tokenizer changed something: take the rest as one sentence
-            rest = text[pos:].strip()
-            if rest:
-                start = text.index(rest, pos)
-                spans.append((start, start + len(rest)))
-            pos = len(text)
-            break
-        spans.append((start, start + len(sent)))
-        pos = start + len(sent)
-    tail = text[pos:].strip()
-    if tail and spans:
-        spans[-1] = (spans[-1][0], len(text.rstrip()))
-    elif tail:
-        start = text.index(tail, pos)
-        spans.append((start, start + len(tail)))
-    return spans
 
 
 def _cut_long(sentence: str) -> list[str]:
