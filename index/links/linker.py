@@ -13,9 +13,11 @@ Scoring, for a candidate pair (source provision *s*, target provision *t*):
 * ``struct`` — 1 when *t* lies under the resolution item whose heading the section holding *s*
   repeats (03/NQ-CP groups its tasks under the headings of 57-NQ/TW part III), else 0.
 
-``implements`` = 0.40·dense + 0.30·lex + 0.30·struct; ``related`` and ``reports_on`` use
-0.55·dense + 0.45·lex. Weights were set by reasoning about the evidence, not fitted; the
-thresholds in :class:`LinkParams` are the operating points chosen on the *tune* half of the
+``implements`` = 0.40·dense + 0.30·lex + 0.30·struct; ``reports_on`` uses 0.55·dense + 0.45·lex;
+``related`` uses a hub-corrected cosine plus lex (see :func:`link_related`; its four knobs in
+:class:`LinkParams` were picked by tune-half F1 over a small grid). The other weights were set
+by reasoning about the evidence, not fitted; the thresholds in :class:`LinkParams` are the
+operating points chosen on the *tune* half of the
 gold set (see ``eval/links_eval.py``).
 """
 
@@ -35,10 +37,13 @@ from ingest.models import DocKind, Document, Provision
 from ingest.normalize import index_form
 from ingest.refs import Reference, find_references, number_key
 
-PARAMS_VERSION = "2"
+PARAMS_VERSION = "3"
 _NOT_CONTENT_KINDS = {"preamble", "closing", "programme", "appendix", "part", "heading", "group", "table"}
 _SECTION_KINDS = {"item", "group", "section", "subitem"}
-_ORG_HEADINGS = ("tổ chức thực hiện",)  # part IV of a resolution: assignments, not themes
+# Sections that relate no theme: the assignments (tổ chức thực hiện) and the assessment of the
+# situation (tình hình, e.g. "A- TÌNH HÌNH VÀ NGUYÊN NHÂN"), whatever their level (part, heading,
+# item): the heading, after its numbering ("IV-", "7.", "C-", "(1)"), starts with the marker.
+_NO_THEME_SECTION = re.compile(r"^\W*(?:[ivxlc]+|\d+|[a-z])?\W*\s*(?:tổ chức thực hiện|tình hình)\b")
 
 
 @dataclass(frozen=True)
@@ -49,11 +54,13 @@ class LinkParams:
     # within 0.02 F1 of the best). reports_on: the tune half holds only verbatim copies (it
     # picks 1.0), so a prior cut-off is kept; see the eval report for both.
     implements: float = 0.255
-    related: float = 0.545
+    related: float = 0.5479
     reports_on: float = 0.55
     continues: float = 0.35
-    related_per_side: int = 4  # a related pair must be among the best k of both provisions ...
-    related_mutual: bool = True  # ... (mutual top-k), so no provision fans out to a whole chapter
+    related_per_side: int = 5  # a related pair must be among the best k of one provision ...
+    related_mutual: bool = False  # ... (True: of both), so no provision fans out to a whole chapter
+    related_hub_k: int = 3  # neighbours whose mean cosine is subtracted (see _hub_corrected)
+    related_lex_weight: float = 0.2  # weight of the key-term overlap next to the corrected cosine
     related_share: float = 0.0  # k grows to this share of the other document's provisions
     max_targets: int = 2
     keep_within: float = 0.92  # extra targets must score at least this fraction of the best
@@ -96,9 +103,14 @@ def _ancestors(p: Provision, idx: dict[str, Provision]) -> list[Provision]:
     return out
 
 
-def _in_org_part(p: Provision, idx: dict[str, Provision]) -> bool:
+def _in_no_theme_section(p: Provision, idx: dict[str, Provision]) -> bool:
+    """Under an assignments or situation-assessment section (see ``_NO_THEME_SECTION``)."""
     chain = [p, *_ancestors(p, idx)]
-    return any(any(h in index_form(a.heading) for h in _ORG_HEADINGS) for a in chain if a.kind == "part")
+    return any(
+        _NO_THEME_SECTION.match(index_form(a.heading or "")) is not None
+        for a in chain
+        if a.kind in ("part", "heading", "item", "section", "group")
+    )
 
 
 def text_hash(text: str) -> str:
@@ -294,18 +306,34 @@ def link_implements(
     return out
 
 
+def _hub_corrected(cos: np.ndarray, k: int) -> np.ndarray:
+    """Cosine minus how close each provision is to its ``k`` nearest in the other document.
+
+    ``2·cos(a, b) − r_a − r_b`` with ``r_a`` the mean cosine of *a* to its ``k`` best partners
+    (cross-domain similarity local scaling). A generic provision ("institutions", "budget",
+    "raise awareness") is close to everything, so its high cosines mean little; a pair stands
+    out only when it is closer than either side usually is.
+    """
+    ka, kb = min(k, cos.shape[1]), min(k, cos.shape[0])
+    ra = np.sort(cos, axis=1)[:, -ka:].mean(axis=1)
+    rb = np.sort(cos, axis=0)[-kb:, :].mean(axis=0)
+    return 2.0 * cos - ra[:, None] - rb[None, :]
+
+
 def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkParams) -> list[Link]:
     """Same theme in two resolutions; stored once with source < target.
 
-    A candidate pair must share a cross-cutting theme (:mod:`index.links.themes`); it is scored
-    ``0.15 + 0.85·(0.55·dense + 0.45·min(lex/0.3, 1))`` (``dense`` rescaled per document pair,
-    see the module docstring); and each provision keeps only its best partner in the other
-    document: mutual top-k (the pair is among the best ``related_per_side`` of both provisions),
-    so one provision does not fan out to a whole chapter of the other resolution.
+    Candidates: provisions outside the assignments / situation-assessment sections
+    (:func:`_in_no_theme_section`) that share a cross-cutting theme (:mod:`index.links.themes`).
+    Score: ``0.5 + 2.5·(hub-corrected cosine + w·min(lex/0.3, 1))`` clipped to [0, 1]
+    (:func:`_hub_corrected`, ``w`` = ``related_lex_weight``), so 0.5 is a pair exactly as close
+    as both sides usually are to their nearest partners. Each provision keeps its best
+    ``related_per_side`` partners in the other document (either side's top-k; mutual when
+    ``related_mutual``), so no provision fans out to a whole chapter.
     """
     aidx, bidx = _by_id(a_doc), _by_id(b_doc)
-    a = [p for p in linkable(a_doc) if not _in_org_part(p, aidx)]
-    b = [p for p in linkable(b_doc) if not _in_org_part(p, bidx)]
+    a = [p for p in linkable(a_doc) if not _in_no_theme_section(p, aidx)]
+    b = [p for p in linkable(b_doc) if not _in_no_theme_section(p, bidx)]
     if not a or not b:
         return []
     cos = f.matrix(a) @ f.matrix(b).T
@@ -314,16 +342,14 @@ def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkPara
     sa, sb = sector_themes(a), sector_themes(b)
     common = [[shared_themes(x, y, sa, sb) for y in tb] for x in ta]
     themed = np.array([[bool(c) for c in row] for row in common])
-    base = 0.55 * _dense_scaled(cos) + 0.45 * np.minimum(lex / 0.3, 1.0)
-    score = np.where(themed, 0.15 + 0.85 * base, 0.0)
-    # best k of the other document, k growing with its size (a 90-provision resolution has
-    # more near-equivalent partners than a 6-provision one)
+    raw = _hub_corrected(cos, params.related_hub_k) + params.related_lex_weight * np.minimum(lex / 0.3, 1.0)
+    score = np.where(themed, np.clip(0.5 + 2.5 * raw, 0.0, 1.0), 0.0)
     k_row = max(params.related_per_side, round(params.related_share * len(b)))
     k_col = max(params.related_per_side, round(params.related_share * len(a)))
     best_in_row = (-score).argsort(axis=1).argsort(axis=1) < k_row
     best_in_col = (-score).argsort(axis=0).argsort(axis=0) < k_col
     chosen = (best_in_row & best_in_col) if params.related_mutual else (best_in_row | best_in_col)
-    keep = themed & chosen & (score >= params.related)
+    keep = themed & chosen & (score >= params.related) & (score > 0.0)
     out = []
     for i, j in zip(*np.nonzero(keep), strict=True):
         s, t = (a[i], b[j]) if a[i].id < b[j].id else (b[j], a[i])
