@@ -5,8 +5,13 @@
   on at least half the pages — and page numbers are removed.
 * Tables: ruled tables come from ``find_tables`` (line strategy, fast); pages with a rule
   but no ruled table (Word/pandoc tables without borders) fall back to PyMuPDF's layout
-  analysis. Cell text is rebuilt from the page's words (the table extractor garbles
-  Vietnamese diacritics in narrow cells), header rows split over two lines are joined,
+  analysis. A page that only continues the borderless table the previous page ended with
+  skips that model (~0.2 s a page): MuPDF's grid finder — the one ``find_tables`` runs on
+  the model's table box — is run on the page's text box, and its grid is kept only when it
+  has the previous table's columns in every row (any wider text line, e.g. a paragraph after
+  the table's end, breaks a column and sends the page back to the model). Cell text is
+  rebuilt from the page's words (the table extractor garbles Vietnamese diacritics in
+  narrow cells), header rows split over two lines are joined,
   and a table that continues on the next page is merged into one block.
 * Image-only pages are OCR'd with Tesseract (``vie``) through PyMuPDF.
 """
@@ -127,18 +132,64 @@ def _merge_header(rows: list[list[str]]) -> list[list[str]]:
     return [header, *rows[first_data:]]
 
 
-def _tables(page: Any, words: list[tuple[Any, ...]]) -> list[tuple[tuple[float, ...], list[list[str]]]]:
+def _grid_table(page: Any, words: list[tuple[Any, ...]], cols: int) -> Any | None:
+    """The table continuing from the previous page, when the whole page is that table.
+
+    Runs MuPDF's grid finder (what ``find_tables(use_layout=True)`` applies to the layout
+    model's table box, with the same text flags) on the box of the page's words outside the
+    header/footer bands. None unless the grid has exactly ``cols`` columns and no row lacks
+    one: text that crosses a column gap is not part of this table.
+    """
+    import pymupdf
+    from pymupdf.table import FLAGS, TABLE_DETECTOR_FLAGS, Table, make_table_from_bbox
+
+    height = page.rect.height
+    body = [w for w in words if w[1] >= height * BAND and w[3] <= height * (1 - BAND)]
+    if not body:
+        return None
+    rect = pymupdf.Rect(min(w[0] for w in body), min(w[1] for w in body),
+                        max(w[2] for w in body), max(w[3] for w in body))
+    old_small = bool(pymupdf.TOOLS.set_small_glyph_heights())
+    old_quads = bool(pymupdf.TOOLS.unset_quad_corrections())
+    pymupdf.TOOLS.set_small_glyph_heights(True)
+    pymupdf.TOOLS.unset_quad_corrections(True)
+    try:
+        word_rects = [pymupdf.Rect(w[:4]) for w in page.get_textpage(flags=FLAGS).extractWORDS()]
+        cells = make_table_from_bbox(page.get_textpage(flags=TABLE_DETECTOR_FLAGS), word_rects, rect)
+    finally:
+        pymupdf.TOOLS.set_small_glyph_heights(old_small)
+        pymupdf.TOOLS.unset_quad_corrections(old_quads)
+    if not cells:
+        return None
+    table = Table(page, cells)
+    if table.col_count != cols or any(c is None for row in table.rows for c in row.cells):
+        return None
+    return table
+
+
+def _tables(page: Any, words: list[tuple[Any, ...]],
+            continues: int | None = None) -> tuple[list[tuple[tuple[float, ...], list[list[str]]]], bool]:
+    """Tables on the page, and whether they came from the borderless-table path.
+
+    ``continues`` is the column count of a borderless table that ended the previous page.
+    """
     # A table needs ruling: a page without vector lines or boxes has none to find, and
     # find_tables costs ~0.1 s a page even when it finds nothing.
     drawings = page.get_drawings()
     if not drawings:
-        return []
-    found = page.find_tables(use_layout=False)
-    tables = list(found.tables)
+        return [], False
+    # The line strategy needs vertical ruling too: with only horizontal rules (every vertical
+    # edge shorter than find_tables' 3 pt minimum) it cannot find a cell, so skip it (~40 ms).
+    vertical = any(it[0] != "l" or abs(it[1].x - it[2].x) < abs(it[1].y - it[2].y) if it[0] != "re"
+                   else it[1].height >= 3 for d in drawings for it in d["items"])
+    tables = list(page.find_tables(use_layout=False).tables) if vertical else []
+    borderless = False
     if not tables:
         rules = [d for d in drawings if d["rect"].width > page.rect.width * 0.5]
         if rules and len(words) > 30:
-            tables = list(page.find_tables(use_layout=True).tables)
+            borderless = True
+            grid = _grid_table(page, words, continues) if continues else None
+            tables = [grid] if grid is not None else list(page.find_tables(use_layout=True).tables)
     out = []
     for t in tables:
         rows = []
@@ -147,7 +198,7 @@ def _tables(page: Any, words: list[tuple[Any, ...]]) -> list[tuple[tuple[float, 
         rows = [r for r in rows if any(c.strip() for c in r)]
         if len(rows) >= 2 and t.col_count >= 2:
             out.append((tuple(t.bbox), _merge_header(rows)))
-    return out
+    return out, borderless
 
 
 def _norm(text: str) -> str:
@@ -184,6 +235,7 @@ def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
     scanned = 0
     last_x1: dict[int, float] = {}
     runs_on: set[int] = set()
+    continues: int | None = None  # column count of the borderless table ending the previous page
     for pno, page in enumerate(doc, start=1):
         textpage = None
         if _needs_ocr(page):
@@ -191,12 +243,13 @@ def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
             if ocr_dir is None:
                 pages.append([])
                 band_lines.append(set())
+                continues = None
                 continue
             textpage = page.get_textpage_ocr(language=settings.ocr_lang, dpi=settings.ocr_dpi, full=True,
                                              tessdata=ocr_dir)
             any_ocr = True
         words = page.get_text("words", textpage=textpage, sort=True)
-        tables = [] if textpage is not None else _tables(page, words)
+        tables, borderless = ([], False) if textpage is not None else _tables(page, words, continues)
         rects = [t[0] for t in tables]
         height = page.rect.height
         items: list[tuple[float, Block]] = []
@@ -225,6 +278,9 @@ def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
             items.append((bbox[1], Block("table", "\n".join(" | ".join(r) for r in cells), page=pno, rows=cells,
                                          page_end=pno)))
         items.sort(key=lambda it: it[0])
+        # A borderless table that ends the page may go on, with the same columns, on the next.
+        last = items[-1][1] if items else None
+        continues = len(last.rows[0]) if borderless and last is not None and last.kind == "table" else None
         body = [b for _, b in items if b.kind == "para" and re.sub(r"\d+", "#", b.text) not in bands]
         if body and right_edges and items[-1][1].kind == "para":
             # The page's last paragraph fills its last line: it goes on on the next page.

@@ -35,6 +35,8 @@ def test_ocr_of_rendered_57_nq_tw_pages(corpus: Path, tmp_path: Path) -> None:
     raw = read_file(tmp_path / "scan.pdf", Settings())[0]
     text = "\n".join(b.text for b in raw.blocks)
     assert raw.format == "pdf-ocr"
-    assert "Nghị quyết" in text or "NGHỊ QUYẾT" in text
+    # Diacritics survive OCR (Tesseract may drop the space in the spaced-out title line).
+    assert "nghịquyết" in text.lower().replace(" ", "")
+    assert "khoa học" in text and "công nghệ" in text
     reference = "\n".join(src[i].get_text("text") for i in range(2))
     assert cer(reference, text) <= 0.08
