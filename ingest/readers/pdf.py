@@ -5,11 +5,13 @@
   on at least half the pages — and page numbers are removed.
 * Tables: ruled tables come from ``find_tables`` (line strategy, fast); pages with a rule
   but no ruled table (Word/pandoc tables without borders) fall back to PyMuPDF's layout
-  analysis. A page that only continues the borderless table the previous page ended with
-  skips that model (~0.2 s a page): MuPDF's grid finder — the one ``find_tables`` runs on
-  the model's table box — is run on the page's text box, and its grid is kept only when it
-  has the previous table's columns in every row (any wider text line, e.g. a paragraph after
-  the table's end, breaks a column and sends the page back to the model). Cell text is
+  analysis, unless no text line near the rule has a column gap (a rule between sections:
+  ~0.35 s of model saved a page). A page that only continues the borderless table the
+  previous page ended with skips that model (~0.2 s a page): MuPDF's grid finder — the
+  one ``find_tables`` runs on the model's table box — is run on the page's text box, and
+  its grid is kept only when it has the previous table's columns in every row (any wider
+  text line, e.g. a paragraph after the table's end, breaks a column and sends the page
+  back to the model). Cell text is
   rebuilt from the page's words (the table extractor garbles Vietnamese diacritics in
   narrow cells), header rows split over two lines are joined,
   and a table that continues on the next page is merged into one block.
@@ -132,6 +134,29 @@ def _merge_header(rows: list[list[str]]) -> list[list[str]]:
     return [header, *rows[first_data:]]
 
 
+def _columns_near(words: list[tuple[Any, ...]], y: float, reach: float = 40, gap: float = 10) -> bool:
+    """Whether a text line within ``reach`` pt of the rule at ``y`` has a column gap.
+
+    A borderless table's rule sits between rows of cells, and cells on one line are
+    separated by at least their padding (~11 pt), while words of a paragraph, a heading
+    or a page number are a space (~4 pt) apart. A rule with no such line near it (a
+    horizontal line between sections) heads no table, so the layout model is not asked.
+    Bullets and tabbed list items also have wide gaps: they only cost a model call.
+    """
+    near = sorted((w for w in words if abs((w[1] + w[3]) / 2 - y) <= reach), key=lambda w: (w[1] + w[3]) / 2)
+    lines: list[list[tuple[Any, ...]]] = []
+    for w in near:
+        if lines and abs((lines[-1][-1][1] + lines[-1][-1][3]) / 2 - (w[1] + w[3]) / 2) <= 2:
+            lines[-1].append(w)
+        else:
+            lines.append([w])
+    for line in lines:
+        line.sort(key=lambda w: w[0])
+        if any(b[0] - a[2] >= gap for a, b in zip(line, line[1:], strict=False)):
+            return True
+    return False
+
+
 def _grid_table(page: Any, words: list[tuple[Any, ...]], cols: int) -> Any | None:
     """The table continuing from the previous page, when the whole page is that table.
 
@@ -186,7 +211,8 @@ def _tables(page: Any, words: list[tuple[Any, ...]],
     borderless = False
     if not tables:
         rules = [d for d in drawings if d["rect"].width > page.rect.width * 0.5]
-        if rules and len(words) > 30:
+        if rules and len(words) > 30 and any(_columns_near(words, (d["rect"].y0 + d["rect"].y1) / 2)
+                                             for d in rules):
             borderless = True
             grid = _grid_table(page, words, continues) if continues else None
             tables = [grid] if grid is not None else list(page.find_tables(use_layout=True).tables)
