@@ -144,7 +144,7 @@ def sync_index(settings: Settings, *, progress: bool = True, rebuild: bool = Fal
                 pending.clear()
 
             bar = _progress(progress, store.segment_count(fresh))
-            batch = max(64, settings.embed_batch_size * 4)
+            batch = max(1024, settings.embed_batch_size * 4)  # long calls: less padding
             heading_cache: dict[str, list[str]] = {}
             for i in range(0, len(fresh), 200):
                 chunk = fresh[i : i + 200]

@@ -64,7 +64,8 @@ class ServiceContext:
                 self._retriever.close()
                 self._retriever = None
 
-    def search(self, query: str, filters: SearchFilters | None = None, top_k: int = 10, **kw: Any) -> list[Hit]:
+    def search(self, query: str, filters: SearchFilters | None = None, top_k: int = 10,
+               **kw: Any) -> list[Hit]:
         """Thread-safe :meth:`Retriever.search` (concurrent calls share query-embedding batches)."""
         return self.retriever.search(query, filters, top_k, **kw)
 
