@@ -251,11 +251,11 @@ def _date_bound(value: str, *, end: bool) -> str:
     year = int(m.group(1))
     month = int(m.group(2) or (12 if end else 1))
     if not 1 <= month <= 12:
-        raise BadFilter(f"not a date: {value!r}")
+        raise BadFilter(f"not a date: {value!r}", message_vi=f"ngày không hợp lệ: {value!r}")
     last = calendar.monthrange(year, month)[1]
     day = int(m.group(3) or (last if end else 1))
     if not 1 <= day <= last:
-        raise BadFilter(f"not a date: {value!r}")
+        raise BadFilter(f"not a date: {value!r}", message_vi=f"ngày không hợp lệ: {value!r}")
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 

@@ -356,10 +356,28 @@ def brief_to_markdown(brief: Brief) -> str:
     return "\n".join(lines)
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+
+
+def _xml_safe(value: Any) -> Any:
+    """User-typed text (theme, filters) without the control characters XML cannot hold."""
+    if isinstance(value, str):
+        return _XML_ILLEGAL.sub("", value)
+    if isinstance(value, list):
+        return [_xml_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _xml_safe(v) for k, v in value.items()}
+    return value
+
+
 def brief_to_docx(brief: Brief) -> bytes:
     """The brief as a Word document (python-docx), highlights in bold, sources at the end."""
+    from dataclasses import replace
+
     from docx import Document as DocxDocument
     from docx.shared import Pt, RGBColor
+
+    brief = replace(brief, theme=_xml_safe(brief.theme), filters=_xml_safe(brief.filters))
 
     doc = DocxDocument()
     normal = doc.styles["Normal"]

@@ -44,7 +44,11 @@ KindName = DocKind  # pydantic validates the value and documents the enum in the
 # Questions and themes must hold at least one letter or digit.
 HAS_WORD = r"[^\W_]"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-DATE_PATTERN = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|30))?)?$"
+# YYYY, YYYY-MM or a day that exists in every year (29 February is refused by the schema).
+DATE_PATTERN = (
+    r"^[1-9]\d{3}(-(0[1-9]|1[0-2]))?$|^[1-9]\d{3}-(0[1-9]|1[0-2])-(0[1-9]|1\d|2[0-8])$"
+    r"|^[1-9]\d{3}-(0[13-9]|1[0-2])-(29|30)$|^[1-9]\d{3}-(0[13578]|1[02])-31$"
+)
 
 
 # --- request / response models ------------------------------------------------------------

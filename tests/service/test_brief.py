@@ -113,3 +113,12 @@ def test_cli_brief_formats(corpus_homes: tuple[Settings, Path], tmp_path: Path) 
     assert r.exit_code == 2
     r = runner.invoke(app, ["brief", THEME, "--format", "docx"], env=env)
     assert r.exit_code == 2  # docx needs --out
+
+
+def test_docx_export_survives_control_characters_in_user_text() -> None:
+    """Found by API fuzzing: a theme or filter with control characters made python-docx raise."""
+    from service.brief import Brief, brief_to_docx
+
+    brief = Brief(theme="y tế\x10 cơ sở\x17", sections=[], sources=[],
+                  filters={"resolution": ["72-NQ/TW\x0b"]})
+    assert brief_to_docx(brief)[:2] == b"PK"  # a valid zip (DOCX) comes back
