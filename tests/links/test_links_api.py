@@ -69,3 +69,10 @@ def test_graph_page_and_fragment(client: TestClient) -> None:
     assert page.status_code == 200 and "link-graph" in page.text and "03/NQ-CP" in page.text
     frag = client.get("/links/fragment/03/NQ-CP:preamble.p9")
     assert frag.status_code == 200 and "57-NQ/TW" in frag.text
+
+
+def test_provision_page_shows_its_links(client: TestClient) -> None:
+    page = client.get("/provisions/57-NQ/TW:III.3")
+    assert page.status_code == 200 and 'id="provision-links"' in page.text
+    frag = client.get("/links/fragment/57-NQ/TW:III.3")
+    assert frag.status_code == 200 and "Liên kết" in frag.text and "<script" not in frag.text
