@@ -159,6 +159,19 @@ def load_embedder(settings: Settings) -> Embedder:
     under ``settings.model_dir``); otherwise any sentence-transformers model name or path
     available offline; ``"fake"`` or ``"fake:DIM"`` → :class:`FakeEmbedder` (tests only).
     """
+    # One model per process: ingest's index sync, the linker and the retriever all ask for
+    # it, and loading e5 costs seconds and ~0.5 GB each time.
+    key = (settings.embed_model, str(settings.model_dir.resolve()), settings.embed_batch_size)
+    cached = _LOADED.get(key)
+    if cached is None:
+        cached = _LOADED[key] = _load_embedder(settings)
+    return cached
+
+
+_LOADED: dict[tuple[str, str, int], Embedder] = {}
+
+
+def _load_embedder(settings: Settings) -> Embedder:
     if settings.embed_model.startswith("fake"):
         # "fake" / "fake:128": the hashed bag-of-words stand-in (no semantics, no model
         # files) — for fast tests of the layers above retrieval, never for real use.

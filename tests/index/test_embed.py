@@ -81,3 +81,12 @@ def test_sentence_transformer_embedder_takes_prompts_from_model(tmp_path: Path) 
     np.testing.assert_allclose(
         override.encode_queries(["một"])[0], override.encode_passages(["một"])[0], atol=1e-6
     )
+
+
+def test_one_embedder_per_process_and_settings(tmp_path) -> None:
+    from index.embed import load_embedder
+    from ingest.settings import Settings
+
+    a = Settings(home=tmp_path / "a", embed_model="fake")
+    assert load_embedder(a) is load_embedder(a.model_copy())  # loaded once, reused
+    assert load_embedder(Settings(home=tmp_path / "a", embed_model="fake:32")) is not load_embedder(a)
