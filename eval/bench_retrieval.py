@@ -176,6 +176,7 @@ def run_tier(settings: Settings, items: list[tuple[Document, Segment, list[str]]
         "build_seconds": round(build_s, 2),
         "optimise_seconds": round(optimise_s, 2),
         "query_embedding_ms": round(encode_ms, 2),
+        "query_backend": getattr(model, "query_backend", "torch"),
         "latency": latency,
         "peak_rss_mb": _peak_rss_mb(),
     }

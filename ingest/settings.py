@@ -7,6 +7,7 @@ environment at import time.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -27,6 +28,11 @@ class Settings(BaseSettings):
         "", description="sentence-transformers model name or path; empty = bundled multilingual-e5-small."
     )
     embed_batch_size: int = Field(32, description="Texts per embedding batch.")
+    query_backend: Literal["onnx", "torch"] = Field(
+        "onnx",
+        description="How the default model embeds search queries: onnx (ONNX Runtime, same vectors, "
+        "several times faster for one short query) or torch. Passages are always embedded with torch.",
+    )
     qdrant_url: str = Field("", description="Qdrant server/cluster URL; empty = embedded engine under home.")
     qdrant_api_key: str = Field("", description="API key for the Qdrant server.")
     collection: str = Field("nqdoc", description="Qdrant collection name.")

