@@ -101,13 +101,12 @@ class LinkStore:
         self, source_doc: str, target_doc: str, family: str, state: str, links: Sequence[Link]
     ) -> None:
         """Replace the links of one (source doc, target doc, family) and record its state."""
+        # A "*" target (one source's citations, whatever documents they resolve to) owns
+        # every link of that source and family: the stored rows carry the resolved target.
+        same_target = () if target_doc == "*" else (LinkRow.target_doc == target_doc,)
         with Session(self.engine) as s, s.begin():
             s.execute(
-                delete(LinkRow).where(
-                    LinkRow.source_doc == source_doc,
-                    LinkRow.target_doc == target_doc,
-                    LinkRow.family == family,
-                )
+                delete(LinkRow).where(LinkRow.source_doc == source_doc, LinkRow.family == family, *same_target)
             )
             s.execute(
                 delete(LinkPairRow).where(

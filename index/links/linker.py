@@ -14,8 +14,9 @@ Scoring, for a candidate pair (source provision *s*, target provision *t*):
   repeats (03/NQ-CP groups its tasks under the headings of 57-NQ/TW part III), else 0.
 
 ``implements`` = 0.40·dense + 0.30·lex + 0.30·struct; ``reports_on`` uses 0.55·dense + 0.45·lex;
-``related`` uses a hub-corrected cosine plus lex (see :func:`link_related`; its four knobs in
-:class:`LinkParams` were picked by tune-half F1 over a small grid). The other weights were set
+``related`` compares the provisions clause by clause: a hub-corrected clause cosine where the two
+clauses name the same concrete theme, plus a little lex (see :func:`link_related`; three of its
+knobs in :class:`LinkParams` were picked by tune-half F1 over a small grid). The other weights were set
 by reasoning about the evidence, not fitted; the thresholds in :class:`LinkParams` are the
 operating points chosen on the *tune* half of the
 gold set (see ``eval/links_eval.py``).
@@ -25,19 +26,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from index.links.model import EXTERNAL_PREFIX, Link
-from index.links.text import TermStats, figures, short, task_text, terms
-from index.links.themes import document_themes, sector_themes, shared_themes
+from index.links.text import TermStats, clauses, figures, short, task_text, terms
+from index.links.themes import concrete_themes, sector_themes
 from ingest.models import DocKind, Document, Provision
 from ingest.normalize import index_form
 from ingest.refs import Reference, find_references, number_key
 
-PARAMS_VERSION = "3"
+PARAMS_VERSION = "4"
 _NOT_CONTENT_KINDS = {"preamble", "closing", "programme", "appendix", "part", "heading", "group", "table"}
 _SECTION_KINDS = {"item", "group", "section", "subitem"}
 # Sections that relate no theme: the assignments (tổ chức thực hiện) and the assessment of the
@@ -54,13 +55,16 @@ class LinkParams:
     # within 0.02 F1 of the best). reports_on: the tune half holds only verbatim copies (it
     # picks 1.0), so a prior cut-off is kept; see the eval report for both.
     implements: float = 0.255
-    related: float = 0.5479
+    related: float = 0.5115
     reports_on: float = 0.55
     continues: float = 0.35
-    related_per_side: int = 5  # a related pair must be among the best k of one provision ...
-    related_mutual: bool = False  # ... (True: of both), so no provision fans out to a whole chapter
-    related_hub_k: int = 3  # neighbours whose mean cosine is subtracted (see _hub_corrected)
-    related_lex_weight: float = 0.2  # weight of the key-term overlap next to the corrected cosine
+    # related: hub_k, per_side and lex_weight were picked by tune-half F1 over a 36-point grid (hub_k
+    # 3/5/10 × per_side 2/3/5 × lex_weight 0/0.05/0.1/0.2), session 3; mutual top-k is a design
+    # rule (a random sample of emitted links showed hub provisions fanning out), not tuned.
+    related_per_side: int = 5  # a related pair must be among the best k of both provisions ...
+    related_mutual: bool = True  # ... (False: of either), so no provision fans out to a whole chapter
+    related_hub_k: int = 5  # neighbouring clauses whose mean cosine is subtracted (see _hub_corrected)
+    related_lex_weight: float = 0.05  # weight of the key-term overlap next to the corrected cosine
     related_share: float = 0.0  # k grows to this share of the other document's provisions
     max_targets: int = 2
     keep_within: float = 0.92  # extra targets must score at least this fraction of the best
@@ -120,12 +124,21 @@ def text_hash(text: str) -> str:
 # -- features ---------------------------------------------------------------------------
 
 
+ClauseEncoder = Callable[[dict[str, str]], dict[str, np.ndarray]]
+
+
 @dataclass
 class Features:
-    """Vectors and key terms of provisions, shared by every pair computed in one update."""
+    """Vectors and key terms of provisions, shared by every pair computed in one update.
+
+    ``clause_encoder`` maps ``{clause id: text}`` to vectors (the caller caches them); clause
+    ids are ``<provision id>#<n>``. Without one, a provision's vector stands for each of its
+    clauses (``related`` then compares whole provisions).
+    """
 
     vectors: dict[str, np.ndarray]
     stats: TermStats
+    clause_encoder: ClauseEncoder | None = None
     _terms: dict[str, set[str]] = field(default_factory=dict)
 
     def terms(self, p: Provision) -> set[str]:
@@ -135,6 +148,22 @@ class Features:
 
     def matrix(self, ps: Sequence[Provision]) -> np.ndarray:
         return np.stack([self.vectors[p.id] for p in ps]) if ps else np.zeros((0, 1), np.float32)
+
+    def clause_matrix(self, ps: Sequence[Provision]) -> tuple[np.ndarray, list[int], list[str]]:
+        """Clause vectors of ``ps`` (rows), the provision index of each row, and the clause texts."""
+        owner: list[int] = []
+        texts: dict[str, str] = {}
+        for i, p in enumerate(ps):
+            for n, c in enumerate(clauses(task_text(p))):
+                owner.append(i)
+                texts[f"{p.id}#{n}"] = c
+        if self.clause_encoder is None:
+            rows = [self.vectors[ps[i].id] for i in owner]
+        else:
+            got = self.clause_encoder(texts)
+            rows = [got[k] for k in texts]
+        mat = np.stack(rows) if rows else np.zeros((0, 1), np.float32)
+        return mat, owner, list(texts.values())
 
 
 def _dense_scaled(sim: np.ndarray) -> np.ndarray:
@@ -320,29 +349,63 @@ def _hub_corrected(cos: np.ndarray, k: int) -> np.ndarray:
     return 2.0 * cos - ra[:, None] - rb[None, :]
 
 
+def _clause_pairs(
+    f: Features, a: Sequence[Provision], b: Sequence[Provision], params: LinkParams, exclude: set[str]
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], tuple[str, str, list[str]]]]:
+    """For every provision pair: the best clause pair that names a common theme.
+
+    Clauses are compared by hub-corrected cosine (:func:`_hub_corrected` over the two
+    documents' clauses) and only clause pairs sharing a theme they are concretely about
+    (:func:`~index.links.themes.concrete_themes`; other than ``exclude``, the sector of both
+    documents) count. Returns the corrected score (``-inf`` when no clause pair shares a
+    theme), the plain clause cosine, and the two clauses with their themes.
+    """
+    ca, oa, ta = f.clause_matrix(a)
+    cb, ob, tb = f.clause_matrix(b)
+    cos = ca @ cb.T
+    hub = _hub_corrected(cos, params.related_hub_k)
+    tha, thb = [concrete_themes(t) for t in ta], [concrete_themes(t) for t in tb]
+    best = np.full((len(a), len(b)), -np.inf)
+    best_cos = np.zeros((len(a), len(b)))
+    why: dict[tuple[int, int], tuple[str, str, list[str]]] = {}
+    for x in range(len(ta)):
+        if not tha[x] - exclude:
+            continue
+        for y in range(len(tb)):
+            i, j = oa[x], ob[y]
+            if hub[x, y] <= best[i, j]:
+                continue
+            common = sorted((tha[x] & thb[y]) - exclude)
+            if common:
+                best[i, j], best_cos[i, j] = hub[x, y], cos[x, y]
+                why[(i, j)] = (ta[x], tb[y], common)
+    return best, best_cos, why
+
+
 def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkParams) -> list[Link]:
-    """Same theme in two resolutions; stored once with source < target.
+    """Same concrete theme in two resolutions; stored once with source < target.
 
     Candidates: provisions outside the assignments / situation-assessment sections
-    (:func:`_in_no_theme_section`) that share a cross-cutting theme (:mod:`index.links.themes`).
-    Score: ``0.5 + 2.5·(hub-corrected cosine + w·min(lex/0.3, 1))`` clipped to [0, 1]
-    (:func:`_hub_corrected`, ``w`` = ``related_lex_weight``), so 0.5 is a pair exactly as close
-    as both sides usually are to their nearest partners. Each provision keeps its best
-    ``related_per_side`` partners in the other document (either side's top-k; mutual when
-    ``related_mutual``), so no provision fans out to a whole chapter.
+    (:func:`_in_no_theme_section`). Two signals must meet in one place: a clause of each
+    provision that (1) names the same cross-cutting theme (:mod:`index.links.themes`; not a
+    theme that is the sector of both documents) and (2) is closer in meaning than either
+    clause usually is to the other document's clauses (hub-corrected cosine,
+    :func:`_clause_pairs`). Score: ``0.5 + 2.5·(that corrected cosine + w·min(lex/0.3, 1))``
+    clipped to [0, 1], ``lex`` being the key-term overlap of the two provisions and ``w`` =
+    ``related_lex_weight``. Each provision keeps its best ``related_per_side`` partners in the
+    other document (either side's top-k; mutual when ``related_mutual``). The reason quotes the
+    two clauses.
     """
     aidx, bidx = _by_id(a_doc), _by_id(b_doc)
     a = [p for p in linkable(a_doc) if not _in_no_theme_section(p, aidx)]
     b = [p for p in linkable(b_doc) if not _in_no_theme_section(p, bidx)]
     if not a or not b:
         return []
-    cos = f.matrix(a) @ f.matrix(b).T
+    exclude = sector_themes(a) & sector_themes(b)
+    best, best_cos, why = _clause_pairs(f, a, b, params, exclude)
     lex, shared = _lex_matrix(f, a, b)
-    ta, tb = document_themes(a), document_themes(b)
-    sa, sb = sector_themes(a), sector_themes(b)
-    common = [[shared_themes(x, y, sa, sb) for y in tb] for x in ta]
-    themed = np.array([[bool(c) for c in row] for row in common])
-    raw = _hub_corrected(cos, params.related_hub_k) + params.related_lex_weight * np.minimum(lex / 0.3, 1.0)
+    themed = np.isfinite(best)
+    raw = np.where(themed, best, 0.0) + params.related_lex_weight * np.minimum(lex / 0.3, 1.0)
     score = np.where(themed, np.clip(0.5 + 2.5 * raw, 0.0, 1.0), 0.0)
     k_row = max(params.related_per_side, round(params.related_share * len(b)))
     k_col = max(params.related_per_side, round(params.related_share * len(a)))
@@ -352,31 +415,30 @@ def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkPara
     keep = themed & chosen & (score >= params.related) & (score > 0.0)
     out = []
     for i, j in zip(*np.nonzero(keep), strict=True):
+        clause_a, clause_b, common = why[(i, j)]
         s, t = (a[i], b[j]) if a[i].id < b[j].id else (b[j], a[i])
+        cs, ct = (clause_a, clause_b) if s is a[i] else (clause_b, clause_a)
         out.append(
             Link(
                 type="related",
                 source=s.id,
                 target=t.id,
-                source_doc=s.id.split(":", 1)[0],
-                target_doc=t.id.split(":", 1)[0],
+                source_doc=a_doc.id if s is a[i] else b_doc.id,
+                target_doc=b_doc.id if s is a[i] else a_doc.id,
                 score=float(score[i, j]),
                 reason="chủ đề chung: "
-                + ", ".join(f"«{c}»" for c in common[i][j])
-                + "; "
-                + _reason("related", shared.get((i, j), []), float(cos[i, j])),
+                + ", ".join(f"«{c}»" for c in common)
+                + f"; đoạn tương ứng: «{short(cs, 110)}» ↔ «{short(ct, 110)}»; "
+                + _reason("related", shared.get((i, j), []), float(best_cos[i, j])),
                 evidence={
-                    "themes": common[i][j],
-                    "dense": round(float(cos[i, j]), 4),
+                    "themes": common,
+                    "clauses": [cs, ct],
+                    "dense": round(float(best_cos[i, j]), 4),
                     "lex": round(float(lex[i, j]), 4),
                     "shared_terms": shared.get((i, j), [])[:8],
                 },
             )
         )
-    # source/target docs must be the documents' ids even when an id has no ':' prefix match
-    for lk in out:
-        lk.source_doc = a_doc.id if lk.source.startswith(a_doc.id + ":") else b_doc.id
-        lk.target_doc = b_doc.id if lk.source_doc == a_doc.id else a_doc.id
     return out
 
 

@@ -58,6 +58,27 @@ def terms(text: str) -> set[str]:
     return out
 
 
+# Clause boundaries inside a provision: after ``.``, ``;``, ``:``, ``!`` or ``?``, and line breaks.
+_CLAUSE_END = re.compile(r"(?<=[.;:!?])\s+|\n+")
+CLAUSE_MIN_WORDS = 5
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a provision (verbatim, list bullets trimmed), each of at least 5 words.
+
+    A long provision of a resolution lists several tasks separated by ``;`` or sentences;
+    ``related`` links compare clause with clause so that a link names the one task two
+    resolutions share. Shorter fragments (a heading number, "chính sách xã hội hoá.") are
+    dropped; a text with no clause that long is one clause.
+    """
+    out = []
+    for c in _CLAUSE_END.split(text.strip()):
+        c = c.strip(" -–•+")
+        if len(c.split()) >= CLAUSE_MIN_WORDS:
+            out.append(c)
+    return out or [text.strip()]
+
+
 def figures(text: str) -> list[float]:
     """Percent figures in a text (lower bound of a range), e.g. ``≥ 80%`` → 80.0."""
     out = []

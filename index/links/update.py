@@ -156,7 +156,7 @@ class Linker:
 
         catalog: Catalog | None = None
         # The configured model name, not the loaded model: checking states must not load it.
-        version = self.params.version() + "|" + (self.settings.embed_model or "default-e5")
+        version = self.params.version() + "|" + (self.settings.embed_model or "default-e5") + "|clauses"
         wanted: list[tuple[Pair, str]] = []
         for pair in plan:
             sd, td, fam = pair
@@ -210,7 +210,20 @@ class Linker:
             self.links.put_vectors(emb.model_id, fresh)
             cached.update({k: v for k, (_, v) in fresh.items()})
             rep.embedded = len(missing)
-        return Features(vectors=cached, stats=stats)
+        return Features(vectors=cached, stats=stats, clause_encoder=self._clause_vectors)
+
+    def _clause_vectors(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
+        """Vectors of provision clauses (ids ``<provision id>#<n>``), cached like provision vectors."""
+        emb = self.embedder
+        hashes = {k: text_hash(t) for k, t in texts.items()}
+        cached = self.links.vectors(emb.model_id, hashes)
+        missing = [k for k in texts if k not in cached]
+        if missing:
+            vecs = emb.encode_passages([texts[k] for k in missing])
+            fresh = {k: (hashes[k], np.asarray(v, np.float32)) for k, v in zip(missing, vecs, strict=True)}
+            self.links.put_vectors(emb.model_id, fresh)
+            cached.update({k: v for k, (_, v) in fresh.items()})
+        return cached
 
     def _compute(
         self, pair: Pair, load: Callable[[str], Document], f: Features, catalog: Catalog | None

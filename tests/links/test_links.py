@@ -137,3 +137,13 @@ def test_theme_rules() -> None:
     # the sector name of education is not the workforce theme
     assert "nhân lực, nhân tài" not in themes_of("đột phá phát triển giáo dục và đào tạo")
     assert lead("Thúc đẩy chuyển đổi số y tế. Hoàn thành cơ sở dữ liệu.") == "Thúc đẩy chuyển đổi số y tế."
+
+
+def test_recomputing_citations_replaces_them(linked_copy: Settings) -> None:
+    # Citations are computed per source document against "*" (any target) and stored with
+    # their resolved target: recomputing must replace them, not add a second copy.
+    linker = Linker(linked_copy)
+    before = linker.links.count()
+    assert before.get("cites", 0) > 0
+    assert linker.update(force=True).computed
+    assert linker.links.count() == before

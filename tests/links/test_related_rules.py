@@ -1,0 +1,149 @@
+"""Rules of ``related`` links: clauses, concrete themes, two signals meeting in one clause pair.
+
+All documents here are SYNTHETIC (two made-up resolutions "91-NQ/TW" and "92-NQ/TW" written for
+these tests), embedded with a tiny deterministic bag-of-syllables encoder: plumbing and rules,
+not semantics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import replace
+
+import numpy as np
+
+from index.links.linker import Features, LinkParams, link_related
+from index.links.text import TermStats, clauses, task_text, terms
+from index.links.themes import concrete_themes, themes_of
+from ingest.models import DocKind, DocMeta, Document, Provision
+
+DIM = 256
+
+
+def _vec(text: str) -> np.ndarray:
+    """SYNTHETIC encoder: hashed bag of lower-cased syllables, L2-normalised."""
+    v = np.zeros(DIM, np.float32)
+    for syl in re.findall(r"\w+", text.lower()):
+        v[int(hashlib.md5(syl.encode()).hexdigest(), 16) % DIM] += 1.0
+    return v / (np.linalg.norm(v) or 1.0)
+
+
+def _doc(number: str, tasks: list[str], org: list[str] | None = None) -> Document:
+    """SYNTHETIC resolution: part III (tasks, one item each) and part IV (assignments)."""
+    provs = [
+        Provision(
+            f"{number}:III", "III", "part", "III", "III- NHIỆM VỤ, GIẢI PHÁP", "III- NHIỆM VỤ, GIẢI PHÁP", []
+        )
+    ]
+    for i, t in enumerate(tasks, 1):
+        provs.append(
+            Provision(f"{number}:III.{i}", f"III.{i}", "item", str(i), t[:40], t, [], parent_id=provs[0].id)
+        )
+    if org:
+        provs.append(
+            Provision(
+                f"{number}:IV", "IV", "part", "IV", "IV- TỔ CHỨC THỰC HIỆN", "IV- TỔ CHỨC THỰC HIỆN", []
+            )
+        )
+        for i, t in enumerate(org, 1):
+            provs.append(
+                Provision(
+                    f"{number}:IV.{i}", f"IV.{i}", "item", str(i), t[:40], t, [], parent_id=f"{number}:IV"
+                )
+            )
+    meta = DocMeta(number=number, kind=DocKind.RESOLUTION, date="2030-01-01")
+    return Document(number, meta, "synthetic", "md", number, provs)
+
+
+HEALTH = _doc(
+    "91-NQ/TW",
+    [
+        "Phát triển nhân lực y tế chất lượng cao; "
+        "có chính sách thu hút bác sĩ giỏi về công tác ở vùng khó khăn.",
+        "Xây dựng cơ sở dữ liệu quốc gia về y tế, kết nối liên thông dữ liệu sức khỏe người dân.",
+        "Nâng cao chất lượng khám bệnh, chữa bệnh tại bệnh viện tuyến tỉnh và tuyến huyện.",
+    ],
+    org=["Ban cán sự đảng chủ trì xây dựng chính sách thu hút bác sĩ giỏi về công tác ở vùng khó khăn."],
+)
+EDUCATION = _doc(
+    "92-NQ/TW",
+    [
+        "Phát triển đội ngũ giáo viên đủ số lượng; "
+        "có chính sách thu hút giáo viên giỏi về công tác ở vùng khó khăn.",
+        "Xây dựng cơ sở dữ liệu quốc gia về giáo dục, kết nối liên thông dữ liệu học sinh.",
+        "Nâng cao chất lượng dạy và học tại trường phổ thông tuyến tỉnh và tuyến huyện.",
+    ],
+)
+
+
+def _features(docs: list[Document], *, clause_level: bool = True) -> tuple[Features, dict[str, str]]:
+    seen: dict[str, str] = {}
+
+    def encode(texts: dict[str, str]) -> dict[str, np.ndarray]:
+        seen.update(texts)
+        return {k: _vec(t) for k, t in texts.items()}
+
+    provs = [p for d in docs for p in d.provisions]
+    f = Features(
+        vectors={p.id: _vec(task_text(p)) for p in provs},
+        stats=TermStats.build(terms(task_text(p)) for p in provs),
+        clause_encoder=encode if clause_level else None,
+    )
+    return f, seen
+
+
+def test_clauses_are_verbatim_and_long_enough() -> None:
+    text = "1. Nhiệm vụ. Phát triển nhân lực y tế chất lượng cao; thu hút bác sĩ giỏi về vùng khó khăn."
+    out = clauses(text)
+    assert out == ["Phát triển nhân lực y tế chất lượng cao;", "thu hút bác sĩ giỏi về vùng khó khăn."]
+    assert all(c in text for c in out)
+    assert clauses("Quá ngắn.") == ["Quá ngắn."]  # no clause of 5 words: the whole text
+
+
+def test_concrete_themes_ignore_sector_names_and_formulas() -> None:
+    # a sector name is not a theme of the clause; the field's concrete terms are
+    assert "khoa học, công nghệ" in themes_of("phát triển khoa học và công nghệ")
+    assert concrete_themes("phát triển khoa học và công nghệ") == set()
+    assert "khoa học, công nghệ" in concrete_themes("xây dựng phòng thí nghiệm trọng điểm")
+    assert concrete_themes("phù hợp với thể chế kinh tế thị trường định hướng xã hội chủ nghĩa") == set()
+    assert "thể chế, pháp luật" in concrete_themes("hoàn thiện thể chế về y tế")
+    # the workforce theme names a workforce, not an activity every sector has
+    assert "nhân lực, nhân tài" not in themes_of("đào tạo, bồi dưỡng đội ngũ cán bộ, đảng viên")
+    assert "nhân lực, nhân tài" in themes_of("đào tạo nhân lực y tế")
+
+
+def test_related_needs_a_theme_in_the_matching_clauses() -> None:
+    f, seen = _features([HEALTH, EDUCATION])
+    links = link_related(f, HEALTH, EDUCATION, replace(LinkParams(), related=0.0))
+    pairs = {(lk.source, lk.target) for lk in links}
+    assert ("91-NQ/TW:III.1", "92-NQ/TW:III.1") in pairs  # workforce: bác sĩ / giáo viên
+    assert ("91-NQ/TW:III.2", "92-NQ/TW:III.2") in pairs  # national databases
+    # the third tasks are close in wording but name no theme: never linked, at any threshold
+    assert not any("III.3" in s or "III.3" in t for s, t in pairs)
+    # the assignments section (tổ chức thực hiện) relates nothing, even with a matching clause
+    assert not any(":IV" in s or ":IV" in t for s, t in pairs)
+    # clauses were embedded (ids <provision id>#<n>) and the reason quotes them verbatim
+    assert "91-NQ/TW:III.1#1" in seen and seen["91-NQ/TW:III.1#1"].startswith("có chính sách thu hút")
+    for lk in links:
+        assert 0.0 <= lk.score <= 1.0 and lk.evidence["themes"]
+        a, b = lk.evidence["clauses"]
+        assert a in HEALTH.provision(lk.source).text and b in EDUCATION.provision(lk.target).text
+        assert "chủ đề chung" in lk.reason and "đoạn tương ứng" in lk.reason
+        assert (lk.source_doc, lk.target_doc) == ("91-NQ/TW", "92-NQ/TW")
+
+
+def test_related_mutual_top_k_limits_fan_out() -> None:
+    f, _ = _features([HEALTH, EDUCATION])
+    params = replace(LinkParams(), related=0.0, related_per_side=1, related_mutual=True)
+    links = link_related(f, HEALTH, EDUCATION, params)
+    assert links
+    for side in ("source", "target"):
+        ends = [getattr(lk, side) for lk in links]
+        assert len(ends) == len(set(ends))  # each provision keeps at most one partner
+
+
+def test_without_a_clause_encoder_provision_vectors_stand_for_clauses() -> None:
+    f, seen = _features([HEALTH, EDUCATION], clause_level=False)
+    links = link_related(f, HEALTH, EDUCATION, replace(LinkParams(), related=0.0))
+    assert not seen and ("91-NQ/TW:III.1", "92-NQ/TW:III.1") in {(lk.source, lk.target) for lk in links}
