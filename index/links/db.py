@@ -106,7 +106,9 @@ class LinkStore:
         same_target = () if target_doc == "*" else (LinkRow.target_doc == target_doc,)
         with Session(self.engine) as s, s.begin():
             s.execute(
-                delete(LinkRow).where(LinkRow.source_doc == source_doc, LinkRow.family == family, *same_target)
+                delete(LinkRow).where(
+                    LinkRow.source_doc == source_doc, LinkRow.family == family, *same_target
+                )
             )
             s.execute(
                 delete(LinkPairRow).where(
