@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ingest.metadata import NUMBER_RE, canonical_number
 from ingest.models import Document, Provision, Segment
@@ -26,6 +27,50 @@ TokenCounter = Callable[[str], int]
 # take a few. Settings.segment_max_tokens (default 480) is the budget for header + text.
 HEADER_MAX_CHARS = 220
 _PUNCT = re.compile(r"^[\W_]+$", re.UNICODE)
+
+
+class WordSumCounter:
+    """XLM-R token count of a text as the sum of its words' counts, cached per word.
+
+    The tokenizer splits its normalised text at spaces and tokenises each piece on its
+    own (SentencePiece unigram after a Metaspace pre-tokenizer), so a text of words joined
+    by single spaces has exactly the sum of its words' token counts — as long as the
+    normaliser neither deletes a character nor turns one into a space (``\\u200b``,
+    ``\\xa0``, ``´``, control characters…). Such texts, and texts with other whitespace,
+    go to the tokenizer whole. Same numbers as ``len(tok.encode(text).ids)``, ~10x faster
+    on Vietnamese, where syllables repeat.
+    """
+
+    MAX_WORDS = 500_000  # the word cache is dropped when it grows past this
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tok = tokenizer
+        self._words: dict[str, int] = {}
+        self._safe: dict[str, bool] = {" ": True}
+
+    def _encode(self, text: str) -> int:
+        return len(self._tok.encode(text, add_special_tokens=False).ids)
+
+    def _char_safe(self, ch: str) -> bool:
+        ok = self._safe.get(ch)
+        if ok is None:
+            norm = self._tok.normalizer.normalize_str(ch)
+            ok = self._safe[ch] = bool(norm) and not any(c.isspace() for c in norm)
+        return ok
+
+    def __call__(self, text: str) -> int:
+        words = text.split(" ")
+        if not text or "" in words or not all(self._char_safe(ch) for ch in set(text)):
+            return self._encode(text)
+        if len(self._words) > self.MAX_WORDS:
+            self._words.clear()
+        total = 0
+        for word in words:
+            n = self._words.get(word)
+            if n is None:
+                n = self._words[word] = self._encode(word)
+            total += n
+        return total
 
 
 @lru_cache(maxsize=1)
@@ -48,6 +93,8 @@ def xlmr_token_counter() -> TokenCounter:
         tok = Tokenizer.from_file(str(path))
         tok.no_truncation()
         tok.no_padding()
+        if type(tok.pre_tokenizer).__name__ == "Metaspace" and type(tok.model).__name__ == "Unigram":
+            return WordSumCounter(tok)  # word-by-word tokenisation: counts add up (see the class)
 
         def count(text: str) -> int:
             return len(tok.encode(text, add_special_tokens=False).ids)
@@ -142,7 +189,8 @@ def segment_provision(
         return []
     count = count or xlmr_token_counter()
     header = context_header(doc, prov)
-    budget = max(32, max_tokens - count(header) - 2)
+    header_tokens = count(header)
+    budget = max(32, max_tokens - header_tokens - 2)
     source = " ".join(prov.text.split())
     chunks: list[str] = []
     cur_start: int | None = None
@@ -177,7 +225,7 @@ def segment_provision(
                 embed_text=f"{header}\n{GAP_ANYWHERE_RE.sub(' ', chunk).strip()}",
                 words=words_of(chunk),
                 page=prov.page_start,
-                n_tokens=count(header) + count(chunk) + 1,
+                n_tokens=header_tokens + count(chunk) + 1,
             )
         )
     return segments

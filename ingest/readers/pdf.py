@@ -3,15 +3,17 @@
 * Paragraphs are PyMuPDF text blocks (lines joined with spaces), in reading order.
 * Running headers/footers — lines in the top or bottom band that repeat (digits ignored)
   on at least half the pages — and page numbers are removed.
-* Tables: ruled tables come from ``find_tables`` (line strategy, fast); pages with a rule
-  but no ruled table (Word/pandoc tables without borders) fall back to PyMuPDF's layout
-  analysis, unless no text line near the rule has a column gap (a rule between sections:
-  ~0.35 s of model saved a page). A page that only continues the borderless table the
-  previous page ended with skips that model (~0.2 s a page): MuPDF's grid finder — the
-  one ``find_tables`` runs on the model's table box — is run on the page's text box, and
-  its grid is kept only when it has the previous table's columns in every row (any wider
-  text line, e.g. a paragraph after the table's end, breaks a column and sends the page
-  back to the model). Cell text is
+* Tables: ruled tables come from ``find_tables`` (line strategy, fast), run only when the
+  drawings can give it a vertical edge. Pages with a rule but no ruled table (Word/pandoc
+  tables without borders) take the borderless path, unless no text line near the rule has
+  a column gap (a rule between sections). A page that only continues the borderless table
+  the previous page ended with is that table: MuPDF's grid finder — the one
+  ``find_tables(use_layout=True)`` runs on the layout model's table box — is run on the
+  page's text box and kept when it has the previous table's columns in every row. Other
+  borderless tables are found from the rule under their header row (``pdf_grid``: column
+  starts from the rows beside the rule, the table's extent from the lines that fit those
+  columns), and the same grid finder is run on that box. PyMuPDF's layout model
+  (~0.2-0.8 s a page) is asked only when those rules are not sure. Cell text is
   rebuilt from the page's words (the table extractor garbles Vietnamese diacritics in
   narrow cells), header rows split over two lines are joined,
   and a table that continues on the next page is merged into one block.
@@ -31,6 +33,7 @@ from typing import Any
 from ingest.errors import CorruptDocument, EncryptedDocument, OcrUnavailable
 from ingest.models import Block, RawDoc
 from ingest.normalize import nfc
+from ingest.readers.pdf_grid import grid_table, table_box, text_lines, words_box
 from ingest.settings import Settings
 from ingest.structure import detect_marker
 
@@ -71,9 +74,41 @@ def _open(path: Path, data: bytes) -> Any:
     return doc
 
 
-def _needs_ocr(page: Any) -> bool:
-    text = page.get_text("text").strip()
-    return len(text) < 20 and bool(page.get_images(full=False))
+def _needs_ocr(page: Any, textpage: Any) -> bool:
+    """An image-only page: it has an image and (almost) no text layer."""
+    return bool(page.get_images(full=False)) and len(page.get_text("text", textpage=textpage).strip()) < 20
+
+
+def sort_words(words: list[tuple[Any, ...]], tolerance: float = 3) -> list[tuple[Any, ...]]:
+    """PyMuPDF's ``get_text("words", sort=True)`` order, on plain tuples (its own ~4x slower).
+
+    Words are sorted by bottom, then left; a word whose top or bottom is within ``tolerance``
+    of the current line's box (the union of its non-empty word boxes) joins the line, and
+    each line is sorted left to right.
+    """
+    if not words:
+        return words
+    words.sort(key=lambda w: (w[3], w[0]))
+    out: list[tuple[Any, ...]] = []
+    line = [words[0]]
+    x0, y0, x1, y1 = words[0][:4]
+    for w in words[1:]:
+        if abs(w[1] - y0) <= tolerance or abs(w[3] - y1) <= tolerance:
+            line.append(w)
+            if w[0] >= w[2] or w[1] >= w[3]:
+                continue  # an empty box leaves the line box as it is
+            if x0 >= x1 or y0 >= y1:
+                x0, y0, x1, y1 = w[:4]
+            else:
+                x0, y0, x1, y1 = min(x0, w[0]), min(y0, w[1]), max(x1, w[2]), max(y1, w[3])
+        else:
+            line.sort(key=lambda w: w[0])
+            out.extend(line)
+            line = [w]
+            x0, y0, x1, y1 = w[:4]
+    line.sort(key=lambda w: w[0])
+    out.extend(line)
+    return out
 
 
 def _line_text(line: dict[str, Any]) -> str:
@@ -157,6 +192,12 @@ def _columns_near(words: list[tuple[Any, ...]], y: float, reach: float = 40, gap
     return False
 
 
+def _body_words(page: Any, words: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Words outside the running header/footer bands."""
+    height = page.rect.height
+    return [w for w in words if w[1] >= height * BAND and w[3] <= height * (1 - BAND)]
+
+
 def _grid_table(page: Any, words: list[tuple[Any, ...]], cols: int) -> Any | None:
     """The table continuing from the previous page, when the whole page is that table.
 
@@ -165,31 +206,68 @@ def _grid_table(page: Any, words: list[tuple[Any, ...]], cols: int) -> Any | Non
     header/footer bands. None unless the grid has exactly ``cols`` columns and no row lacks
     one: text that crosses a column gap is not part of this table.
     """
-    import pymupdf
-    from pymupdf.table import FLAGS, TABLE_DETECTOR_FLAGS, Table, make_table_from_bbox
-
-    height = page.rect.height
-    body = [w for w in words if w[1] >= height * BAND and w[3] <= height * (1 - BAND)]
+    body = _body_words(page, words)
     if not body:
         return None
-    rect = pymupdf.Rect(min(w[0] for w in body), min(w[1] for w in body),
-                        max(w[2] for w in body), max(w[3] for w in body))
-    old_small = bool(pymupdf.TOOLS.set_small_glyph_heights())
-    old_quads = bool(pymupdf.TOOLS.unset_quad_corrections())
-    pymupdf.TOOLS.set_small_glyph_heights(True)
-    pymupdf.TOOLS.unset_quad_corrections(True)
-    try:
-        word_rects = [pymupdf.Rect(w[:4]) for w in page.get_textpage(flags=FLAGS).extractWORDS()]
-        cells = make_table_from_bbox(page.get_textpage(flags=TABLE_DETECTOR_FLAGS), word_rects, rect)
-    finally:
-        pymupdf.TOOLS.set_small_glyph_heights(old_small)
-        pymupdf.TOOLS.unset_quad_corrections(old_quads)
-    if not cells:
-        return None
-    table = Table(page, cells)
-    if table.col_count != cols or any(c is None for row in table.rows for c in row.cells):
-        return None
-    return table
+    return grid_table(page, words_box(body), cols)
+
+
+def _ruled_tables(page: Any, words: list[tuple[Any, ...]], rules: list[dict[str, Any]]) -> list[Any] | None:
+    """Borderless tables found from their header rules (see ``pdf_grid``); None when unsure."""
+    lines = text_lines(words)
+    body = (page.rect.height * BAND, page.rect.height * (1 - BAND))
+    found: list[Any] = []
+    for rule in sorted(rules, key=lambda d: d["rect"].y0):
+        y = (rule["rect"].y0 + rule["rect"].y1) / 2
+        if any(t.bbox[1] <= y <= t.bbox[3] for t in found):
+            continue  # a second rule inside a table already found
+        box = table_box(lines, y, body)
+        if box is None:
+            return None
+        if box[0] is None:
+            continue
+        table = grid_table(page, box[0], box[1])
+        if table is None:
+            return None
+        found.append(table)
+    return found
+
+
+def _vertical_ruling(drawings: list[dict[str, Any]], min_length: float = 3, snap: float = 3) -> bool:
+    """Whether the drawings can give ``find_tables`` a vertical edge of its minimum length.
+
+    Curves and quads count, and so do boxes and vertical-ish lines at least ``min_length``
+    high. Shorter vertical pieces (the ends of a thin filled bar drawn as a horizontal rule,
+    a box's sides) count only when those within ``snap`` of one x together span
+    ``min_length``: ``find_tables`` snaps and joins pieces before it drops short edges.
+    """
+    pieces: list[tuple[float, float, float]] = []  # x, top, bottom
+    for d in drawings:
+        for it in d["items"]:
+            if it[0] == "re":
+                r = it[1]
+                if r.height >= min_length:
+                    return True
+                pieces += [(r.x0, r.y0, r.y1), (r.x1, r.y0, r.y1)]
+            elif it[0] == "l":
+                p, q = it[1], it[2]
+                if abs(p.x - q.x) < abs(p.y - q.y):
+                    if abs(p.y - q.y) >= min_length:
+                        return True
+                    pieces.append(((p.x + q.x) / 2, min(p.y, q.y), max(p.y, q.y)))
+            else:
+                return True
+    pieces.sort()
+    last_x, top, bottom = float("-inf"), 0.0, 0.0
+    for x, y0, y1 in pieces:
+        if x - last_x > snap:
+            top, bottom = y0, y1
+        else:
+            top, bottom = min(top, y0), max(bottom, y1)
+        last_x = x
+        if bottom - top >= min_length:
+            return True
+    return False
 
 
 def _tables(page: Any, words: list[tuple[Any, ...]],
@@ -204,10 +282,8 @@ def _tables(page: Any, words: list[tuple[Any, ...]],
     if not drawings:
         return [], False
     # The line strategy needs vertical ruling too: with only horizontal rules (every vertical
-    # edge shorter than find_tables' 3 pt minimum) it cannot find a cell, so skip it (~40 ms).
-    vertical = any(it[0] != "l" or abs(it[1].x - it[2].x) < abs(it[1].y - it[2].y) if it[0] != "re"
-                   else it[1].height >= 3 for d in drawings for it in d["items"])
-    tables = list(page.find_tables(use_layout=False).tables) if vertical else []
+    # edge shorter than find_tables' 3 pt minimum) it cannot find a cell, so skip it (~40-100 ms).
+    tables = list(page.find_tables(use_layout=False).tables) if _vertical_ruling(drawings) else []
     borderless = False
     if not tables:
         rules = [d for d in drawings if d["rect"].width > page.rect.width * 0.5]
@@ -215,12 +291,17 @@ def _tables(page: Any, words: list[tuple[Any, ...]],
                                              for d in rules):
             borderless = True
             grid = _grid_table(page, words, continues) if continues else None
-            tables = [grid] if grid is not None else list(page.find_tables(use_layout=True).tables)
+            found = [grid] if grid is not None else _ruled_tables(page, words, rules)
+            tables = found if found is not None else list(page.find_tables(use_layout=True).tables)
     out = []
     for t in tables:
         rows = []
         for row in t.rows:
-            rows.append([_cell_text(tuple(c) if c else None, words) for c in row.cells])
+            # the row's words first (a cell is looked up among them, not among all the page's words)
+            top = min((c[1] for c in row.cells if c), default=0.0) - 1
+            bottom = max((c[3] for c in row.cells if c), default=-2.0) + 1
+            near = [w for w in words if top <= (w[1] + w[3]) / 2 <= bottom]
+            rows.append([_cell_text(tuple(c) if c else None, near) for c in row.cells])
         rows = [r for r in rows if any(c.strip() for c in r)]
         if len(rows) >= 2 and t.col_count >= 2:
             out.append((tuple(t.bbox), _merge_header(rows)))
@@ -253,6 +334,8 @@ def _strip_repeated_header(rows: tuple[tuple[str, ...], ...], header: tuple[str,
 
 
 def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
+    import pymupdf
+
     doc = _open(path, data)
     ocr_dir = tessdata_dir(settings.ocr_lang) if settings.ocr else None
     pages: list[list[tuple[float, Block]]] = []
@@ -264,7 +347,8 @@ def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
     continues: int | None = None  # column count of the borderless table ending the previous page
     for pno, page in enumerate(doc, start=1):
         textpage = None
-        if _needs_ocr(page):
+        words_tp = page.get_textpage(flags=pymupdf.TEXTFLAGS_WORDS)  # what get_text("text"/"words") makes
+        if _needs_ocr(page, words_tp):
             scanned += 1
             if ocr_dir is None:
                 pages.append([])
@@ -274,7 +358,7 @@ def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
             textpage = page.get_textpage_ocr(language=settings.ocr_lang, dpi=settings.ocr_dpi, full=True,
                                              tessdata=ocr_dir)
             any_ocr = True
-        words = page.get_text("words", textpage=textpage, sort=True)
+        words = sort_words((textpage or words_tp).extractWORDS())
         tables, borderless = ([], False) if textpage is not None else _tables(page, words, continues)
         rects = [t[0] for t in tables]
         height = page.rect.height
