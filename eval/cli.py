@@ -46,11 +46,13 @@ def bench_ingest(
     corpus: Annotated[Path, typer.Option(help="Folder of Markdown documents to render and parse.")] = Path(
         "../shared/corpus"),
     out: Annotated[Path, typer.Option(help="JSON report path.")] = Path("bench-output/ingest.json"),
+    repeats: Annotated[int, typer.Option(min=1, max=20, help="Timed runs per format (median reported).")] = 3,
+    ocr_pages: Annotated[int, typer.Option(min=0, max=50, help="Pages to OCR for CER; 0 skips OCR.")] = 3,
 ) -> None:
     """Parse+segment throughput per format (pages/s, MB/s) and OCR accuracy/speed."""
     from eval.bench_ingest import run_ingest_bench
 
-    report = run_ingest_bench(corpus, out, Settings())
+    report = run_ingest_bench(corpus, out, Settings(), ocr_pages=ocr_pages, repeats=repeats)
     sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
 
 
