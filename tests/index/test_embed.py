@@ -44,12 +44,14 @@ def test_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
 def _tiny_st(tmp_path: Path, pooling: str = "mean") -> Path:
     """SYNTHETIC model: a tiny randomly initialised BERT with the real XLM-R tokenizer, saved
     locally (no hub). Good for plumbing and equivalence checks, meaningless as a model."""
+    import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
     from transformers import BertConfig, BertModel
 
     from index import e5model
 
+    torch.manual_seed(0)  # the same random weights every run
     hf = tmp_path / "hf"
     cfg = BertConfig(
         vocab_size=250037, hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64
@@ -97,7 +99,7 @@ def test_one_embedder_per_process_and_settings(tmp_path) -> None:
 
 
 def test_onnx_query_encoder_matches_torch_and_spares_loading_torch(tmp_path: Path) -> None:
-    from index.onnx_query import OnnxQueryEncoder, export_query_onnx
+    from index.onnx_query import OnnxQueryEncoder, export_query_onnx, quantize_query_onnx
 
     st = _tiny_st(tmp_path)
     graph = export_query_onnx(st)
@@ -118,6 +120,12 @@ def test_onnx_query_encoder_matches_torch_and_spares_loading_torch(tmp_path: Pat
     passages = queries[:2]
     np.testing.assert_allclose(fast.encode_passages(passages), reference.encode_passages(passages), atol=1e-5)
     assert fast.encode_queries([]).shape == (0, 32)
+
+    int8 = OnnxQueryEncoder(st, quantize_query_onnx(graph, tmp_path / "int8.onnx"), backend="onnx-int8")
+    q8 = int8.encode(queries)
+    np.testing.assert_allclose(np.linalg.norm(q8, axis=1), 1.0, atol=1e-5)
+    # A random 1-layer model quantises worse than a trained one (e5: >= 0.98, test_e5model).
+    assert (q8 * want).sum(axis=1).min() >= 0.9
 
 
 def test_onnx_export_refuses_other_pooling(tmp_path: Path) -> None:
