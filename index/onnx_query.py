@@ -125,28 +125,41 @@ class OnnxQueryEncoder:
         threads: int | None = None,
         backend: str = "onnx",
     ) -> None:
-        import onnxruntime as ort
-        from transformers import AutoTokenizer
-
         path = onnx_path or model_dir / ONNX_FILE
         self.backend = backend  # reported in benchmarks and evaluations
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         self.max_seq_length = int(meta["max_seq_length"])
         self.dim = int(meta["dim"])
-        self._tokenizer = AutoTokenizer.from_pretrained(str(model_dir), local_files_only=True)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or _cores()
-        opts.inter_op_num_threads = 1
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # Idle worker threads must sleep, not spin: a search service runs the encoder between
-        # index lookups and HTTP work on the same cores, and spinning threads steal them.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        self._model_dir, self._path, self._threads = model_dir, path, threads or _cores()
+        # Loaded on the first query: a process that only indexes (``nqdoc ingest``) never
+        # pays the session's ~0.5 GB (~0.8 GB while it loads).
+        self._session: Any = None
+        self._tokenizer: Any = None
+        self._load_lock = threading.Lock()
         # Fast tokenizers are not safe to call from several threads at once (they mutate
         # their padding/truncation state); the session itself is.
         self._tok_lock = threading.Lock()
 
+    def _load(self) -> Any:
+        with self._load_lock:
+            if self._session is None:
+                import onnxruntime as ort
+                from transformers import AutoTokenizer
+
+                self._tokenizer = AutoTokenizer.from_pretrained(str(self._model_dir), local_files_only=True)
+                opts = ort.SessionOptions()
+                opts.intra_op_num_threads = self._threads
+                opts.inter_op_num_threads = 1
+                opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+                # Idle worker threads must sleep, not spin: a search service runs the encoder
+                # between index lookups and HTTP work on the same cores.
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                cpu = ["CPUExecutionProvider"]
+                self._session = ort.InferenceSession(str(self._path), opts, providers=cpu)
+            return self._session
+
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        session = self._load()
         rows = []
         for start in range(0, len(texts), batch_size):
             with self._tok_lock:
@@ -158,7 +171,7 @@ class OnnxQueryEncoder:
                     return_tensors="np",
                 )
             feed = {name: np.asarray(enc[name], dtype=np.int64) for name in _INPUTS}
-            rows.append(self._session.run(None, feed)[0])
+            rows.append(session.run(None, feed)[0])
         if not rows:
             return np.zeros((0, self.dim), np.float32)
         return np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
