@@ -41,7 +41,7 @@ def article_of(provision_id: str) -> str | None:
 
 def scratch_settings(base: Settings, law_path: Path) -> Settings:
     digest = hashlib.sha256(law_path.read_bytes()).hexdigest()[:12]
-    return base.model_copy(update={"home": base.home / "eval" / f"laws-{digest}", "qdrant_url": ""})
+    return base.scratch(base.home / "eval" / f"laws-{digest}", qdrant_url="")
 
 
 def prepare_index(base: Settings, law_path: Path, progress: bool = True) -> Settings:

@@ -97,7 +97,7 @@ def run_tier(settings: Settings, items: list[tuple[Document, Segment, list[str]]
 
     if workdir.exists():
         shutil.rmtree(workdir)
-    tier = settings.model_copy(update={"home": workdir})
+    tier = settings.scratch(workdir)
     model = load_embedder(settings)
     index_embedder = model if dense == "real" else FakeEmbedder(dim=model.dim)
     texts = [seg.embed_text for _, seg, _ in items]

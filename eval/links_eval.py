@@ -243,9 +243,7 @@ def bench_links(
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True)
-    bs = settings.model_copy(update={"home": home})
-    if settings.model_dir.exists() and not bs.model_dir.exists():
-        bs.model_dir.symlink_to(settings.model_dir.resolve(), target_is_directory=True)
+    bs = settings.scratch(home)
     t = time.perf_counter()
     rep = ingest_paths([str(corpus)], bs)
     ingest_s = time.perf_counter() - t

@@ -51,7 +51,7 @@ def prepare_corpus_index(base: Settings, corpus: Path, progress: bool = True) ->
     from ingest.errors import NqdocError
     from ingest.pipeline import ingest_paths
 
-    settings = base.model_copy(update={"home": base.home / "eval" / "study-corpus", "qdrant_url": ""})
+    settings = base.scratch(base.home / "eval" / "study-corpus", qdrant_url="")
     report = ingest_paths([str(corpus)], settings)
     if report.failed:
         raise NqdocError("; ".join(f.error or "" for f in report.files if f.status == "failed"))

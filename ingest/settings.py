@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NQDOC_", extra="ignore")
 
     home: Path = Field(Path(".nqdoc"), description="Folder for all state: database, index, model.")
+    models_dir: Path | None = Field(
+        None, description="Folder of built models; empty = HOME/models. Scratch homes share their parent's."
+    )
     max_file_mb: float = Field(50.0, description="Files larger than this are refused at ingest.")
     ocr: bool = Field(True, description="OCR image-only PDF pages with Tesseract when available.")
     ocr_lang: str = Field("vie", description="Tesseract language(s) for OCR.")
@@ -54,7 +57,12 @@ class Settings(BaseSettings):
 
     @property
     def model_dir(self) -> Path:
-        return self.home / "models"
+        return self.models_dir if self.models_dir is not None else self.home / "models"
+
+    def scratch(self, home: Path, **update: object) -> Settings:
+        """These settings with another home (an evaluation's or benchmark's own store and index)
+        that keeps using this home's built models — a model is built once, not once per home."""
+        return self.model_copy(update={"home": home, "models_dir": self.model_dir, **update})
 
     @property
     def max_file_bytes(self) -> int:
