@@ -28,6 +28,7 @@ import hashlib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -591,6 +592,19 @@ def link_cites(doc: Document, cat: Catalog) -> list[Link]:
 
 def _resolve(ref: Reference, p: Provision, doc: Document, own: str, cat: Catalog) -> Link | None:
     quote = f"«{short(ref.text, 120)}»"
+
+    def cite(target: str, target_doc: str, score: float, reason: str, evidence: dict[str, Any]) -> Link:
+        return Link(
+            type="cites",
+            source=p.id,
+            target=target,
+            source_doc=doc.id,
+            target_doc=target_doc,
+            score=score,
+            reason=reason,
+            evidence=evidence,
+        )
+
     if ref.kind == "document":
         key = number_key(ref.number or "")
         if key == own:
@@ -598,29 +612,23 @@ def _resolve(ref: Reference, p: Provision, doc: Document, own: str, cat: Catalog
         target = cat.docs.get(key)
         if target is None:
             ext = EXTERNAL_PREFIX + (ref.number or "")
-            return Link(
-                type="cites",
-                source=p.id,
-                target=ext,
-                source_doc=doc.id,
-                target_doc=ext,
-                score=0.9,
-                reason=f"số hiệu {ref.number} được nêu: {quote}; văn bản chưa được nạp (tham chiếu ngoài)",
-                evidence={"number": ref.number, "date": ref.date, "external": True},
+            return cite(
+                ext,
+                ext,
+                0.9,
+                f"số hiệu {ref.number} được nêu: {quote}; văn bản chưa được nạp (tham chiếu ngoài)",
+                {"number": ref.number, "date": ref.date, "external": True},
             )
         score, note = 1.0, ""
         if ref.date and target.meta.date and not target.meta.date.startswith(ref.date[:10]):
             if len(ref.date) == 10 or not target.meta.date.startswith(ref.date):
                 score, note = 0.6, f"; ngày ghi {ref.date} khác ngày của văn bản đã nạp {target.meta.date}"
-        return Link(
-            type="cites",
-            source=p.id,
-            target=target.id,
-            source_doc=doc.id,
-            target_doc=target.id,
-            score=score,
-            reason=f"số hiệu {ref.number} được nêu: {quote}{note}",
-            evidence={"number": ref.number, "date": ref.date},
+        return cite(
+            target.id,
+            target.id,
+            score,
+            f"số hiệu {ref.number} được nêu: {quote}{note}",
+            {"number": ref.number, "date": ref.date},
         )
     if ref.kind == "place":
         if ref.elsewhere and not ref.number:
@@ -628,41 +636,32 @@ def _resolve(ref: Reference, p: Provision, doc: Document, own: str, cat: Catalog
         tdoc = doc if not ref.number else cat.docs.get(number_key(ref.number))
         if tdoc is None:
             ext = EXTERNAL_PREFIX + (ref.number or "")
-            return Link(
-                type="cites",
-                source=p.id,
-                target=ext,
-                source_doc=doc.id,
-                target_doc=ext,
-                score=0.9,
-                reason=f"tham chiếu {quote}; văn bản chưa được nạp (tham chiếu ngoài)",
-                evidence={"number": ref.number, "external": True},
+            return cite(
+                ext,
+                ext,
+                0.9,
+                f"tham chiếu {quote}; văn bản chưa được nạp (tham chiếu ngoài)",
+                {"number": ref.number, "external": True},
             )
         ids = cat.provisions.get(tdoc.id, set())
         for path in _place_path(ref, tdoc):
             pid = f"{tdoc.id}:{path}"
             if pid in ids and pid != p.id:
-                return Link(
-                    type="cites",
-                    source=p.id,
-                    target=pid,
-                    source_doc=doc.id,
-                    target_doc=tdoc.id,
-                    score=1.0,
-                    reason=f"tham chiếu {quote} → điều khoản {pid}",
-                    evidence={"path": path, "number": ref.number},
+                return cite(
+                    pid,
+                    tdoc.id,
+                    1.0,
+                    f"tham chiếu {quote} → điều khoản {pid}",
+                    {"path": path, "number": ref.number},
                 )
         if tdoc is doc:
             return None  # a place in this document we cannot find: no guess
-        return Link(
-            type="cites",
-            source=p.id,
-            target=tdoc.id,
-            source_doc=doc.id,
-            target_doc=tdoc.id,
-            score=0.7,
-            reason=f"tham chiếu {quote}; không tìm thấy điều khoản tương ứng, liên kết tới văn bản",
-            evidence={"number": ref.number},
+        return cite(
+            tdoc.id,
+            tdoc.id,
+            0.7,
+            f"tham chiếu {quote}; không tìm thấy điều khoản tương ứng, liên kết tới văn bản",
+            {"number": ref.number},
         )
     # programme
     res_key = number_key(ref.number) if ref.number else None
@@ -677,24 +676,18 @@ def _resolve(ref: Reference, p: Provision, doc: Document, own: str, cat: Catalog
             return None  # the programme naming itself
         label = ref.number or res_key
         ext = f"{EXTERNAL_PREFIX}Chương trình hành động của Chính phủ thực hiện {label}"
-        return Link(
-            type="cites",
-            source=p.id,
-            target=ext,
-            source_doc=doc.id,
-            target_doc=ext,
-            score=0.8,
-            reason=f"tham chiếu {quote}; chương trình chưa được nạp (tham chiếu ngoài)",
-            evidence={"resolution": label, "external": True},
+        return cite(
+            ext,
+            ext,
+            0.8,
+            f"tham chiếu {quote}; chương trình chưa được nạp (tham chiếu ngoài)",
+            {"resolution": label, "external": True},
         )
     target = progs[0]
-    return Link(
-        type="cites",
-        source=p.id,
-        target=target,
-        source_doc=doc.id,
-        target_doc=target,
-        score=1.0 if ref.number else 0.85,
-        reason=f"tham chiếu {quote} → chương trình của Chính phủ thực hiện {ref.number or res_key}: {target}",
-        evidence={"resolution": ref.number or res_key},
+    return cite(
+        target,
+        target,
+        1.0 if ref.number else 0.85,
+        f"tham chiếu {quote} → chương trình của Chính phủ thực hiện {ref.number or res_key}: {target}",
+        {"resolution": ref.number or res_key},
     )
