@@ -527,6 +527,7 @@ def ask(
         )
 
     warnings: list[str] = []
+    unsupported: list[Unsupported] = []
     if use_llm:
         from service.llm import LlmUnavailable, generate_answer
 
@@ -549,22 +550,12 @@ def ask(
                     coverage=ev.coverage,
                     seconds=time.perf_counter() - t0,
                 )
+            # Nothing the model wrote is supported: fall back to the verbatim quotes, saying so.
+            unsupported = result.unsupported
             warnings.extend(result.warnings)
             warnings.append(
                 "Câu trả lời sinh ra không có câu nào được văn bản xác nhận; "
                 "dưới đây là các trích dẫn nguyên văn."
-            )
-            cites = citations_of(ev.selected)
-            return Answer(
-                question,
-                compose_extractive(cites),
-                cites,
-                True,
-                "extractive",
-                unsupported=result.unsupported,
-                warnings=warnings,
-                coverage=ev.coverage,
-                seconds=time.perf_counter() - t0,
             )
 
     cites = citations_of(ev.selected)
@@ -574,6 +565,7 @@ def ask(
         cites,
         True,
         "extractive",
+        unsupported=unsupported,
         warnings=warnings,
         coverage=ev.coverage,
         seconds=time.perf_counter() - t0,
