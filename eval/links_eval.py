@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 import typer
 
+from eval.metrics import precision_recall_f1
 from ingest.settings import Settings
 
 GOLD = Path(__file__).parent / "gold" / "links.jsonl"
@@ -68,13 +69,8 @@ def prf(gold: list[dict[str, Any]], scores: list[float | None], threshold: float
         1 for g, s in zip(gold, scores, strict=True) if g["label"] == 0 and s is not None and s >= threshold
     )
     pos = sum(1 for g in gold if g["label"] == 1)
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / pos if pos else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
     return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(f, 4),
+        **precision_recall_f1(tp, tp + fp, pos),
         "tp": tp,
         "fp": fp,
         "positives": pos,

@@ -51,3 +51,11 @@ def aggregate(per_query: Sequence[dict[str, float]]) -> dict[str, float]:
         return {}
     keys = per_query[0].keys()
     return {k: round(mean(q[k] for q in per_query), 4) for k in keys}
+
+
+def precision_recall_f1(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
+    """Precision, recall and F1 (rounded to 4 places); 0.0 where a denominator is 0."""
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4)}

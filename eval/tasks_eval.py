@@ -33,6 +33,7 @@ from typing import Annotated, Any
 
 import typer
 
+from eval.metrics import precision_recall_f1
 from ingest.errors import NqdocError
 from ingest.normalize import fold
 
@@ -71,13 +72,8 @@ def _in_scope(pid: str) -> bool:
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
-    p = tp / n_pred if n_pred else 0.0
-    r = tp / n_gold if n_gold else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
     return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(f, 4),
+        **precision_recall_f1(tp, n_pred, n_gold),
         "tp": tp,
         "n_pred": n_pred,
         "n_gold": n_gold,
