@@ -46,7 +46,6 @@ THEMES: dict[str, tuple[str, ...]] = {
         "hợp tác và hội nhập",
         "hội nhập",
         "nước ngoài",
-        "chuẩn quốc tế",
     ),
     "chuyển đổi số": (
         "chuyển đổi số",
@@ -121,6 +120,14 @@ _SET_PHRASES = tuple(
 )
 
 
+# "hội nhập quốc tế" as a modifier of another subject — a standard to meet, not a task of
+# international cooperation: "y tế chuyên sâu đáp ứng yêu cầu thực tiễn và hội nhập quốc tế",
+# "nhân lực … đáp ứng sự hài lòng của người bệnh và hội nhập quốc tế", "phù hợp với … hội nhập".
+# (Session 4 also dropped "chuẩn quốc tế" from the theme's terms: "đạt tiêu chuẩn quốc tế" is
+# a level of quality, not cooperation.)
+_MODIFIER = re.compile(r"\b(?:đáp ứng|phù hợp với|ngang tầm)\b[^.;:]{0,80}?\bhội nhập(?: quốc tế)?")
+
+
 def concrete_themes(text: str) -> set[str]:
     """Themes a clause is concretely about: :func:`themes_of` once sector names are removed.
 
@@ -129,10 +136,48 @@ def concrete_themes(text: str) -> set[str]:
     make a clause about science or about institutions; the field's concrete terms
     (*phòng thí nghiệm*, *chuyển giao công nghệ*, *công bố khoa học*…) still do.
     """
-    t = index_form(text)
+    t = _MODIFIER.sub(" ", index_form(text))
     for name in _SET_PHRASES:
         t = t.replace(name, " ")
     return themes_of(t)
+
+
+# Fields (lĩnh vực) a clause can say it is about. A document's own field is the one named in
+# most of its provisions (:func:`document_fields`). Only used for a theme that is the *sector*
+# of one document (integration for 59-NQ/TW): its provisions divide that theme by field
+# ("hội nhập quốc tế về chính trị, quốc phòng, an ninh"), and such a provision relates to
+# another resolution only when it names that resolution's field.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "chính trị, quốc phòng, an ninh": ("chính trị", "quốc phòng", "an ninh", "đối ngoại"),
+    "kinh tế": ("kinh tế", "thương mại", "đầu tư"),
+    "văn hóa, xã hội": ("văn hóa", "xã hội", "du lịch"),
+    "khoa học, công nghệ": ("khoa học", "công nghệ", "đổi mới sáng tạo"),
+    "giáo dục, đào tạo": ("giáo dục", "đào tạo"),
+    "y tế": ("y tế", "sức khỏe"),
+    "năng lượng": ("năng lượng", "điện"),
+}
+_FIELD_TERMS = {k: tuple(index_form(x) for x in v) for k, v in FIELDS.items()}
+# Set phrases whose words would name a wrong field: "an ninh năng lượng" is energy,
+# "kinh tế - xã hội" the whole development goal, "chính trị" in "hệ thống chính trị" the Party/State.
+_FIELD_NOISE = tuple(
+    index_form(x) for x in ("an ninh năng lượng", "kinh tế - xã hội", "kinh tế, xã hội", "hệ thống chính trị")
+)
+
+
+def fields_of(text: str) -> set[str]:
+    """Fields a text names (:data:`FIELDS`)."""
+    t = index_form(text)
+    for x in _FIELD_NOISE:
+        t = t.replace(x, " ")
+    return {
+        f for f, terms in _FIELD_TERMS.items() if any(re.search(rf"\b{re.escape(x)}\b", t) for x in terms)
+    }
+
+
+def document_fields(ps: Sequence[Provision]) -> set[str]:
+    """A document's own fields: named in more than :data:`PERVASIVE` of its provisions."""
+    full = [fields_of(p.text) for p in ps]
+    return {f for f in FIELDS if sum(f in s for s in full) > PERVASIVE * max(len(ps), 1)}
 
 
 def sector_themes(ps: Sequence[Provision]) -> set[str]:
@@ -153,3 +198,26 @@ def shared_themes(ta: set[str], tb: set[str], sector_a: set[str], sector_b: set[
     (20-NQ/TW and 57-NQ/TW are both about science & technology: that alone relates nothing.)
     """
     return sorted((ta & tb) - (sector_a & sector_b))
+
+
+# What a workforce clause does for the workforce. Every sector develops its staff, so two
+# clauses naming "nhân lực" relate only when they also share the kind of policy: attracting and
+# rewarding, training, staffing levels, or the top tier (talent, experts). Session 4: ten of the
+# hand-judged wrong links paired different kinds (staff ethics ≠ attraction; vocational
+# education ≠ working conditions; a goal's "nguồn nhân lực" ≠ teachers' standards).
+WORKFORCE = "nhân lực, nhân tài"
+WORKFORCE_ASPECTS: dict[str, tuple[str, ...]] = {
+    "thu hút, đãi ngộ": ("thu hút", "trọng dụng", "đãi ngộ", "ưu đãi", "tôn vinh", "chính sách"),
+    "đào tạo, bồi dưỡng": ("đào tạo", "bồi dưỡng"),
+    "số lượng, cơ cấu": ("số lượng", "cơ cấu", "biên chế", "bố trí", "tuyển dụng"),
+    "trình độ cao, nhân tài": ("chất lượng cao", "trình độ cao", "nhân tài", "chuyên gia", "đầu ngành"),
+}
+_ASPECT_TERMS = {k: tuple(index_form(x) for x in v) for k, v in WORKFORCE_ASPECTS.items()}
+
+
+def workforce_aspects(text: str) -> set[str]:
+    """Kinds of workforce policy a clause names (:data:`WORKFORCE_ASPECTS`), sector names removed."""
+    t = index_form(text)
+    for name in _SECTOR_NAMES:
+        t = t.replace(name, " ")
+    return {k for k, terms in _ASPECT_TERMS.items() if any(x in t for x in terms)}

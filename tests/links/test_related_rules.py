@@ -147,3 +147,104 @@ def test_without_a_clause_encoder_provision_vectors_stand_for_clauses() -> None:
     f, seen = _features([HEALTH, EDUCATION], clause_level=False)
     links = link_related(f, HEALTH, EDUCATION, replace(LinkParams(), related=0.0))
     assert not seen and ("91-NQ/TW:III.1", "92-NQ/TW:III.1") in {(lk.source, lk.target) for lk in links}
+
+
+# -- session 4 rules (precision of emitted links); all documents below are SYNTHETIC ------------
+
+
+_FILLER = [
+    "Nâng cao chất lượng khám bệnh, chữa bệnh tại bệnh viện tuyến tỉnh.",
+    "Phát triển mạng lưới trường lớp mầm non ở vùng khó khăn.",
+    "Bảo đảm vệ sinh môi trường tại khu dân cư và nơi công cộng.",
+]
+
+
+def _linked(a: Document, b: Document, **kw: object) -> set[tuple[str, str]]:
+    f, _ = _features([a, b])
+    return {(lk.source, lk.target) for lk in link_related(f, a, b, replace(LinkParams(), related=0.0, **kw))}
+
+
+def test_integration_as_a_modifier_is_not_a_theme() -> None:
+    from index.links.themes import concrete_themes
+
+    assert "hợp tác, hội nhập quốc tế" in concrete_themes(
+        "Đẩy mạnh hợp tác và hội nhập quốc tế trong giáo dục."
+    )
+    # a standard to meet, not a task of international cooperation
+    assert "hợp tác, hội nhập quốc tế" not in concrete_themes(
+        "Phát triển y tế chuyên sâu đáp ứng yêu cầu thực tiễn và hội nhập quốc tế."
+    )
+    assert "hợp tác, hội nhập quốc tế" not in concrete_themes(
+        "Hình thành hạ tầng tính toán đạt tiêu chuẩn quốc tế."
+    )
+
+
+def test_general_goal_relates_no_single_theme() -> None:
+    goal = "Mục tiêu tổng quát: có chính sách thu hút nhân tài, nhân lực chất lượng cao về ngành y tế."
+    # (workforce in at most 40 % of each document's provisions, so it is not their sector)
+    a = _doc(
+        "93-NQ/TW",
+        [goal, "Có chính sách thu hút nhân tài, nhân lực chất lượng cao về làm việc.", *_FILLER],
+    )
+    b = _doc("94-NQ/TW", ["Có chính sách thu hút nhân tài, nhân lực chất lượng cao về ngành y tế.", *_FILLER])
+    on = _linked(a, b)
+    off = _linked(a, b, related_skip_general_goal=False)
+    assert ("93-NQ/TW:III.1", "94-NQ/TW:III.1") in off  # the rule is what removes it
+    assert ("93-NQ/TW:III.1", "94-NQ/TW:III.1") not in on
+    assert ("93-NQ/TW:III.2", "94-NQ/TW:III.1") in on
+
+
+def test_sector_theme_divided_by_field_must_name_the_other_documents_field() -> None:
+    from index.links.themes import document_fields, fields_of
+
+    # "95-NQ/TW" is about integration (its sector); "96-NQ/TW" about education (its field)
+    integ = _doc(
+        "95-NQ/TW",
+        [
+            "Hội nhập quốc tế về chính trị, quốc phòng, an ninh, đẩy mạnh hợp tác quốc tế.",
+            "Hội nhập quốc tế về giáo dục, đào tạo, y tế, đẩy mạnh hợp tác quốc tế.",
+            "Nâng cao hiệu quả hội nhập quốc tế của các bộ, ngành.",
+        ],
+    )
+    edu = _doc(
+        "96-NQ/TW",
+        [
+            "Đẩy mạnh hợp tác quốc tế sâu rộng trong giáo dục, đào tạo.",
+            "Phát triển giáo dục mầm non và phổ thông.",
+            "Nâng cao chất lượng giáo dục đại học.",
+        ],
+    )
+    assert fields_of("Hội nhập quốc tế về chính trị, quốc phòng, an ninh") == {
+        "chính trị, quốc phòng, an ninh"
+    }
+    assert "giáo dục, đào tạo" in document_fields([p for p in edu.provisions if p.kind == "item"])
+    on = _linked(integ, edu)
+    off = _linked(integ, edu, related_field_rule=False)
+    assert ("95-NQ/TW:III.1", "96-NQ/TW:III.1") in off
+    assert ("95-NQ/TW:III.1", "96-NQ/TW:III.1") not in on  # politics/defence ≠ education
+    assert ("95-NQ/TW:III.2", "96-NQ/TW:III.1") in on  # names education
+    assert ("95-NQ/TW:III.3", "96-NQ/TW:III.1") in on  # names no field: kept
+
+
+def test_workforce_links_need_the_same_kind_of_policy() -> None:
+    from index.links.themes import workforce_aspects
+
+    assert workforce_aspects("Có chính sách ưu đãi đặc thù cho đội ngũ nhà giáo") == {"thu hút, đãi ngộ"}
+    assert workforce_aspects("phát triển giáo dục và đào tạo") == set()  # the sector name only
+    health = _doc(
+        "97-NQ/TW",
+        [
+            "Có chính sách ưu đãi đặc thù, vượt trội cho nhân viên y tế, bác sĩ ở vùng khó khăn.",
+            "Bác sĩ, nhân viên y tế phải rèn luyện y đức, tận tụy với nghề nghiệp.",
+            *_FILLER,
+            "Phát triển y tế cơ sở, y tế dự phòng ở các địa phương.",
+        ],
+    )
+    edu = _doc(
+        "98-NQ/TW", ["Có chính sách ưu đãi đặc thù, vượt trội cho giáo viên ở vùng khó khăn.", *_FILLER]
+    )
+    on = _linked(health, edu)
+    off = _linked(health, edu, related_aspect_rule=False)
+    assert ("97-NQ/TW:III.1", "98-NQ/TW:III.1") in on  # incentives ↔ incentives
+    assert ("97-NQ/TW:III.2", "98-NQ/TW:III.1") in off
+    assert ("97-NQ/TW:III.2", "98-NQ/TW:III.1") not in on  # staff ethics ≠ incentives
