@@ -98,9 +98,9 @@ def study(
 
 
 def _register_more() -> None:
-    from eval import ask_eval, links_eval, service_bench, tasks_eval
+    from eval import ask_eval, links_eval, query_backends, service_bench, tasks_eval
 
-    for mod in (ask_eval, service_bench, tasks_eval, links_eval):
+    for mod in (ask_eval, service_bench, tasks_eval, links_eval, query_backends):
         mod.register(app, bench)
 
 

@@ -131,6 +131,7 @@ class ClientStore:
         limit: int,
         prefetch_limit: int,
         fusion: Fusion = "rrf",
+        fields: Sequence[str] | None = None,
     ) -> list[ScoredPoint]:
         """Hybrid query through the Query API: prefetch per vector, fused by RRF (k=60) or DBSF."""
         plan = QueryPlan.build(dense, sparse, sparse_fold, filters)
@@ -139,6 +140,7 @@ class ClientStore:
         from qdrant_client import models
 
         flt = _client_filter(plan.clauses)
+        with_payload: Any = True if fields is None else list(fields)
         sources = plan.sources
         if len(sources) == 1:
             name, vec = sources[0]
@@ -148,7 +150,7 @@ class ClientStore:
                 using=name,
                 query_filter=flt,
                 limit=limit,
-                with_payload=True,
+                with_payload=with_payload,
             )
         else:
             prefetch = [
@@ -166,7 +168,7 @@ class ClientStore:
                 query=fused,
                 query_filter=flt,
                 limit=limit,
-                with_payload=True,
+                with_payload=with_payload,
             )
         return [ScoredPoint(str(p.id), float(p.score), read_payload(p.payload)) for p in res.points]
 

@@ -9,7 +9,6 @@ is the cosine similarity.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import threading
 from collections.abc import Sequence
@@ -93,6 +92,12 @@ class SentenceTransformerEmbedder:
         if not dim:
             raise EmbedderUnavailable(f"model {name_or_path!r} does not declare its embedding dimension")
         self.dim = int(dim)
+
+    @property
+    def concurrent_queries(self) -> bool:
+        """Whether :meth:`encode_queries` may run from several threads at once, each call as
+        fast as in a shared batch (ONNX Runtime: yes; the torch model: no)."""
+        return self._query_encoder is not None
 
     @property
     def query_backend(self) -> str:
@@ -257,11 +262,9 @@ def _set_torch_threads() -> None:
         return
     import torch
 
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    torch.set_num_threads(max(1, cores))
+    from ingest.settings import usable_cores
+
+    torch.set_num_threads(usable_cores())
     try:
         torch.set_num_interop_threads(1)
     except RuntimeError:  # already set, or parallel work already started in this process

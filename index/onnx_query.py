@@ -17,7 +17,6 @@ tokenizer is used unchanged, so token ids are the ones sentence-transformers fee
 from __future__ import annotations
 
 import json
-import os
 import threading
 import warnings
 from collections.abc import Sequence
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ingest.settings import usable_cores
 
 ONNX_FILE = "onnx/query-encoder.onnx"
 ONNX_INT8_FILE = "onnx/query-encoder-int8.onnx"
@@ -130,7 +131,7 @@ class OnnxQueryEncoder:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         self.max_seq_length = int(meta["max_seq_length"])
         self.dim = int(meta["dim"])
-        self._model_dir, self._path, self._threads = model_dir, path, threads or _cores()
+        self._model_dir, self._path, self._threads = model_dir, path, threads or usable_cores()
         # Loaded on the first query: a process that only indexes (``nqdoc ingest``) never
         # pays the session's ~0.5 GB (~0.8 GB while it loads).
         self._session: Any = None
@@ -176,9 +177,3 @@ class OnnxQueryEncoder:
             return np.zeros((0, self.dim), np.float32)
         return np.ascontiguousarray(np.vstack(rows), dtype=np.float32)
 
-
-def _cores() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1

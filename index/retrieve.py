@@ -53,6 +53,11 @@ class Hit:
         }
 
 
+# The payload fields a search reads back from the index: the rest of a hit (text, heading path,
+# page) comes from the store of record, so the index never sends its copies.
+HIT_FIELDS = ("doc_id", "doc_number", "provision_id", "segment_id")
+
+
 class Retriever:
     """Search over the index; one per process (holds the model and the store handles)."""
 
@@ -111,7 +116,8 @@ class Retriever:
         sparse = sp if has_diacritics(searched) else None
         limit = max(top_k * 4, 40)
         points = self.vstore.query(dense, sparse, spf, filters, limit=limit,
-                                   prefetch_limit=prefetch_limit or max(limit, 100), fusion=fusion)
+                                   prefetch_limit=prefetch_limit or max(limit, 100), fusion=fusion,
+                                   fields=HIT_FIELDS)
         hits = self._group(points, top_k)
         for h in hits:
             h.query = searched

@@ -339,10 +339,12 @@ class VectorStore(Protocol):
         limit: int,
         prefetch_limit: int,
         fusion: Fusion = "rrf",
+        fields: Sequence[str] | None = None,
     ) -> list[ScoredPoint]:
         """Hybrid search: each given vector fetches ``prefetch_limit`` candidates, fused.
 
-        With a single vector its own scores are returned (no fusion).
+        With a single vector its own scores are returned (no fusion). ``fields``: the payload
+        fields to read back (the others come back empty); ``None`` reads them all.
         """
         ...
 
@@ -359,8 +361,10 @@ class VectorStore(Protocol):
         ...
 
 
-def open_store(settings: Settings) -> VectorStore:
-    """The store the settings ask for: a Qdrant server when ``qdrant_url`` is set, else embedded."""
+def open_store(settings: Settings, *, engine_threads: int = 0) -> VectorStore:
+    """The store the settings ask for: a Qdrant server when ``qdrant_url`` is set, else embedded
+    (``engine_threads``: the embedded engine's threads per query, 0 = one per core; see
+    :class:`~index.edge_store.EdgeStore`)."""
     if settings.qdrant_url:
         from qdrant_client import QdrantClient
 
@@ -370,7 +374,7 @@ def open_store(settings: Settings) -> VectorStore:
         return ClientStore(client, settings.collection)
     from index.edge_store import EdgeStore
 
-    return EdgeStore(settings.index_path)
+    return EdgeStore(settings.index_path, search_threads=engine_threads)
 
 
 @dataclass(slots=True)

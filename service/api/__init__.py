@@ -23,7 +23,13 @@ STATIC_DIR = SERVICE_DIR / "static"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
-def get_ctx(request: Request) -> ServiceContext:
+def context_of(request: Request) -> ServiceContext:
     """The ServiceContext the app's lifespan opened (one per process)."""
     ctx: ServiceContext = request.app.state.ctx
     return ctx
+
+
+async def get_ctx(request: Request) -> ServiceContext:
+    """:func:`context_of` as a dependency; ``async`` only so that FastAPI resolves it on the
+    event loop instead of spending a worker thread on an attribute read for every request."""
+    return context_of(request)

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ingest.errors import NotFound
-from service.api import get_ctx
+from service.api import context_of, get_ctx
 from service.api.errors import ERROR_RESPONSES, ApiError, ErrorBody, error_json
 from service.context import ServiceContext
 
@@ -56,7 +56,7 @@ def require_admin(
     creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     """401 without a token, 403 with a wrong one or when writing is disabled."""
-    token: str = get_ctx(request).settings.admin_token
+    token: str = context_of(request).settings.admin_token
     if not token:
         raise ApiError(403, "write_disabled",
                        "Write routes are disabled: set NQDOC_ADMIN_TOKEN on the server to enable them.",

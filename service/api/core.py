@@ -257,7 +257,7 @@ def health(ctx: Ctx) -> dict[str, Any]:
 
 
 @router.get("/api/search", response_model=SearchOut, summary="Hybrid search; results are cited provisions")
-def search(
+async def search(
     ctx: Ctx,
     q: Annotated[str, Query(min_length=1, max_length=1000,
                             description="The query (with or without diacritics).")],
@@ -273,7 +273,7 @@ def search(
     top_k: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict[str, Any]:
     filters = _search_filters(doc, kind, resolution, issuer, date_from, date_to)
-    hits = ctx.search(q, filters.to_search(), top_k)
+    hits = await ctx.search_async(q, filters.to_search(), top_k)
     return {"query": q, "hits": [h.as_dict() for h in hits]}
 
 

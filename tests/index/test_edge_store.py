@@ -85,3 +85,22 @@ def test_spec_file_records_the_spec(tmp_path: Path, spec: IndexSpec) -> None:
     store.close()
     data = json.loads((tmp_path / "index" / SPEC_FILE).read_text(encoding="utf-8"))
     assert data["spec_hash"] == spec.spec_hash and data["model_id"] == spec.model_id
+
+
+def test_one_engine_thread_per_query_gives_the_same_results(
+    tmp_path: Path, embedder: FakeEmbedder, spec: IndexSpec, points: list[IndexPoint]
+) -> None:
+    # The service opens the shard with one engine thread per query (queries run side by side).
+    path = tmp_path / "index"
+    store = EdgeStore(path)
+    store.ensure_collection(spec)
+    store.upsert(points)
+    store.close()
+    texts = ["trung tâm dữ liệu quốc gia", "phổ cập giáo dục", "nhân lực y tế"]
+    several = EdgeStore(path)
+    default = [_top(several, embedder, t) for t in texts]
+    several.close()
+    single = EdgeStore(path, search_threads=1)
+    assert single.search_threads == 1
+    assert [_top(single, embedder, t) for t in texts] == default
+    single.close()
