@@ -20,14 +20,18 @@ def _top(store: EdgeStore, embedder: FakeEmbedder, text: str, filters: SearchFil
     return hits[0].payload["segment_id"]
 
 
-def test_survives_restart_and_incremental_update(
-    tmp_path: Path, embedder: FakeEmbedder, spec: IndexSpec, points: list[IndexPoint]
-) -> None:
-    path = tmp_path / "index"
+def _built(path: Path, spec: IndexSpec, points: list[IndexPoint]) -> None:
     store = EdgeStore(path)
     store.ensure_collection(spec)
     store.upsert(points)
     store.close()  # optimises (HNSW) and flushes
+
+
+def test_survives_restart_and_incremental_update(
+    tmp_path: Path, embedder: FakeEmbedder, spec: IndexSpec, points: list[IndexPoint]
+) -> None:
+    path = tmp_path / "index"
+    _built(path, spec, points)
 
     reopened = EdgeStore(path)
     # Queries work on a reopened shard without ensure_collection (the read path).
@@ -92,10 +96,7 @@ def test_one_engine_thread_per_query_gives_the_same_results(
 ) -> None:
     # The service opens the shard with one engine thread per query (queries run side by side).
     path = tmp_path / "index"
-    store = EdgeStore(path)
-    store.ensure_collection(spec)
-    store.upsert(points)
-    store.close()
+    _built(path, spec, points)
     texts = ["trung tâm dữ liệu quốc gia", "phổ cập giáo dục", "nhân lực y tế"]
     several = EdgeStore(path)
     default = [_top(several, embedder, t) for t in texts]
