@@ -25,7 +25,6 @@ gold set (see ``eval/links_eval.py``).
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -67,9 +66,7 @@ class LinkParams:
     # within 0.02 F1 of the best). reports_on: the tune half holds only verbatim copies (it
     # picks 1.0), so a prior cut-off is kept; see the eval report for both.
     implements: float = 0.255
-    related: float = 0.5046  # probability threshold of the learned model (see related_model)
-    related_rule: float = 0.5046  # rule-score threshold when related_model is False (session 4)
-    related_model: bool = True  # score related candidates with the learned weights (if fitted)
+    related: float = 0.5046  # session 4, after the general-goal / field / workforce-aspect rules
     reports_on: float = 0.55
     continues: float = 0.35
     # related: hub_k, per_side and lex_weight were picked by tune-half F1 over a 36-point grid (hub_k
@@ -401,21 +398,14 @@ def _clause_pairs(
     params: LinkParams,
     exclude: set[str],
     sides: tuple[_Side, _Side] | None = None,
-) -> tuple[
-    np.ndarray,
-    np.ndarray,
-    dict[tuple[int, int], tuple[int, int, list[str]]],
-    tuple[list[int], list[str]],
-    tuple[list[int], list[str]],
-]:
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], tuple[str, str, list[str]]]]:
     """For every provision pair: the best clause pair that names a common theme.
 
     Clauses are compared by hub-corrected cosine (:func:`_hub_corrected` over the two
     documents' clauses) and only clause pairs sharing a theme they are concretely about
     (:func:`~index.links.themes.concrete_themes`; other than ``exclude``, the sector of both
     documents) count. Returns the corrected score (``-inf`` when no clause pair shares a
-    theme), the plain clause cosine, the indices of the two clauses with their themes, and for
-    each side the owner provision and the text of every clause.
+    theme), the plain clause cosine, and the two clauses with their themes.
     """
     ca, oa, ta = f.clause_matrix(a)
     cb, ob, tb = f.clause_matrix(b)
@@ -424,7 +414,7 @@ def _clause_pairs(
     tha, thb = [concrete_themes(t) for t in ta], [concrete_themes(t) for t in tb]
     best = np.full((len(a), len(b)), -np.inf)
     best_cos = np.zeros((len(a), len(b)))
-    why: dict[tuple[int, int], tuple[int, int, list[str]]] = {}
+    why: dict[tuple[int, int], tuple[str, str, list[str]]] = {}
     for x in range(len(ta)):
         if not tha[x] - exclude:
             continue
@@ -445,57 +435,24 @@ def _clause_pairs(
                     common.remove(WORKFORCE)
             if common:
                 best[i, j], best_cos[i, j] = hub[x, y], cos[x, y]
-                why[(i, j)] = (x, y, common)
-    return best, best_cos, why, (oa, ta), (ob, tb)
+                why[(i, j)] = (ta[x], tb[y], common)
+    return best, best_cos, why
 
 
-@dataclass
-class RelatedCandidate:
-    """A pair of provisions of two resolutions whose clauses name a common theme, with its evidence."""
-
-    a: Provision
-    b: Provision
-    a_doc: str
-    b_doc: str
-    rule_score: float  # 0.5 + 2.5·(corrected clause cosine + w·lex), see :func:`link_related`
-    clause_a: str
-    clause_b: str
-    themes: list[str]
-    cos: float
-    lex: float
-    shared: list[str]
-    features: dict[str, float]
-
-
-def _section(p: Provision) -> str:
-    """``viewpoint`` (quan điểm), ``goal`` (mục tiêu) or ``task`` — from the provision's headings."""
-    path = " ".join(index_form(h or "") for h in [*p.heading_path[:2], p.heading or ""])
-    if "quan điểm" in path:
-        return "viewpoint"
-    if "mục tiêu" in path or "tầm nhìn" in path:
-        return "goal"
-    return "task"
-
-
-def related_candidates(
-    f: Features, a_doc: Document, b_doc: Document, params: LinkParams
-) -> list[RelatedCandidate]:
-    """Every pair ``related`` may link, before any threshold: the rules, then the mutual top-k.
+def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkParams) -> list[Link]:
+    """Same concrete theme in two resolutions; stored once with source < target.
 
     Candidates: provisions outside the assignments / situation-assessment sections
-    (:func:`_in_no_theme_section`), not a general goal. Two signals must meet in one place: a
-    clause of each provision that (1) names the same cross-cutting theme
-    (:mod:`index.links.themes`; not a theme that is the sector of both documents) and (2) is
-    closer in meaning than either clause usually is to the other document's clauses
-    (hub-corrected cosine, :func:`_clause_pairs`). The rule score is ``0.5 + 2.5·(that corrected
-    cosine + w·min(lex/0.3, 1))`` clipped to [0, 1], ``lex`` being the key-term overlap of the
-    two provisions and ``w`` = ``related_lex_weight``; each provision keeps its best
-    ``related_per_side`` partners in the other document by that score (mutual when
-    ``related_mutual``). Each candidate carries the features of
-    :mod:`index.links.related_model`.
+    (:func:`_in_no_theme_section`). Two signals must meet in one place: a clause of each
+    provision that (1) names the same cross-cutting theme (:mod:`index.links.themes`; not a
+    theme that is the sector of both documents) and (2) is closer in meaning than either
+    clause usually is to the other document's clauses (hub-corrected cosine,
+    :func:`_clause_pairs`). Score: ``0.5 + 2.5·(that corrected cosine + w·min(lex/0.3, 1))``
+    clipped to [0, 1], ``lex`` being the key-term overlap of the two provisions and ``w`` =
+    ``related_lex_weight``. Each provision keeps its best ``related_per_side`` partners in the
+    other document (either side's top-k; mutual when ``related_mutual``). The reason quotes the
+    two clauses.
     """
-    from index.links.related_model import CORE_DOCS
-
     aidx, bidx = _by_id(a_doc), _by_id(b_doc)
     a = [p for p in linkable(a_doc) if not _in_no_theme_section(p, aidx)]
     b = [p for p in linkable(b_doc) if not _in_no_theme_section(p, bidx)]
@@ -503,7 +460,7 @@ def related_candidates(
         return []
     sa, sb = _Side(sector_themes(a), document_fields(a)), _Side(sector_themes(b), document_fields(b))
     exclude = sa.sector & sb.sector
-    best, best_cos, why, (oa, ta), (ob, tb) = _clause_pairs(
+    best, best_cos, why = _clause_pairs(
         f, a, b, params, exclude, (sa, sb) if params.related_field_rule else None
     )
     lex, shared = _lex_matrix(f, a, b)
@@ -513,117 +470,36 @@ def related_candidates(
     themed = np.isfinite(best)
     raw = np.where(themed, best, 0.0) + params.related_lex_weight * np.minimum(lex / 0.3, 1.0)
     score = np.where(themed, np.clip(0.5 + 2.5 * raw, 0.0, 1.0), 0.0)
-    rank_row = (-score).argsort(axis=1).argsort(axis=1) + 1
-    rank_col = (-score).argsort(axis=0).argsort(axis=0) + 1
     k_row = max(params.related_per_side, round(params.related_share * len(b)))
     k_col = max(params.related_per_side, round(params.related_share * len(a)))
-    best_in_row, best_in_col = rank_row <= k_row, rank_col <= k_col
+    best_in_row = (-score).argsort(axis=1).argsort(axis=1) < k_row
+    best_in_col = (-score).argsort(axis=0).argsort(axis=0) < k_col
     chosen = (best_in_row & best_in_col) if params.related_mutual else (best_in_row | best_in_col)
-    keep = themed & chosen & (score > 0.0)
-    if not keep.any():
-        return []
-    pcos = f.matrix(a) @ f.matrix(b).T
-    strong = themed & (score >= 0.5)
-    deg_a, deg_b = strong.sum(axis=1), strong.sum(axis=0)
-    cl_a = [[t for o, t in zip(oa, ta, strict=True) if o == i] for i in range(len(a))]
-    cl_b = [[t for o, t in zip(ob, tb, strict=True) if o == j] for j in range(len(b))]
-    first_a = {i: oa.index(i) for i in set(oa)}
-    first_b = {j: ob.index(j) for j in set(ob)}
-    sec_a, sec_b = [_section(p) for p in a], [_section(p) for p in b]
-    core = float(a_doc.id in CORE_DOCS and b_doc.id in CORE_DOCS)
+    keep = themed & chosen & (score >= params.related) & (score > 0.0)
     out = []
     for i, j in zip(*np.nonzero(keep), strict=True):
-        x, y, common = why[(i, j)]
-        pa, pb = x - first_a[i], y - first_b[j]
-        na, nb = len(cl_a[i]), len(cl_b[j])
-        theme_set = set(common)
-        share_a = sum(1 for c in cl_a[i] if concrete_themes(c) & theme_set) / na
-        share_b = sum(1 for c in cl_b[j] if concrete_themes(c) & theme_set) / nb
-        words = (len(task_text(a[i]).split()), len(task_text(b[j]).split()))
-        secs = {sec_a[i], sec_b[j]}
-        feats = {
-            "hub": float(best[i, j]),
-            "cos": float(best_cos[i, j]),
-            "pcos": float(pcos[i, j]),
-            "lex": float(lex[i, j]),
-            "n_themes": float(len(common)),
-            "lead": float(pa == 0 and pb == 0),
-            "pos": max(pa / na, pb / nb),
-            "share": min(share_a, share_b),
-            "viewpoint": float("viewpoint" in secs),
-            "goal": float("goal" in secs),
-            "both_task": float(secs == {"task"}),
-            "broad": float(bool(a[i].children) or bool(b[j].children)),
-            "len_min": math.log(min(words)),
-            "len_max": math.log(max(words)),
-            "degree": math.log1p(max(int(deg_a[i]), int(deg_b[j]))),
-            "rank": math.log(max(int(rank_row[i, j]), int(rank_col[i, j]))),
-            "core": core,
-            **{f"theme:{t}": 1.0 for t in common},
-        }
-        out.append(
-            RelatedCandidate(
-                a=a[i],
-                b=b[j],
-                a_doc=a_doc.id,
-                b_doc=b_doc.id,
-                rule_score=float(score[i, j]),
-                clause_a=ta[x],
-                clause_b=tb[y],
-                themes=common,
-                cos=float(best_cos[i, j]),
-                lex=float(lex[i, j]),
-                shared=shared.get((i, j), []),
-                features=feats,
-            )
-        )
-    return out
-
-
-def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkParams) -> list[Link]:
-    """Same concrete theme in two resolutions; stored once with source < target.
-
-    Candidates come from :func:`related_candidates` (shared concrete theme in a clause pair,
-    mutual top-k). The score is the learned probability of
-    :data:`index.links.related_model.WEIGHTS` (``related_model``; else the rule score) and a
-    link is kept at ``score ≥ related``. The reason quotes the two clauses.
-    """
-    from index.links.related_model import WEIGHTS
-
-    model = WEIGHTS if params.related_model else None
-    threshold = params.related if model is not None else params.related_rule
-    out = []
-    for c in related_candidates(f, a_doc, b_doc, params):
-        score = model.probability(c.features) if model is not None else c.rule_score
-        if score < threshold or score <= 0.0:
-            continue
-        s, t = (c.a, c.b) if c.a.id < c.b.id else (c.b, c.a)
-        cs, ct = (c.clause_a, c.clause_b) if s is c.a else (c.clause_b, c.clause_a)
-        evidence: dict[str, Any] = {
-            "themes": c.themes,
-            "clauses": [cs, ct],
-            "dense": round(c.cos, 4),
-            "lex": round(c.lex, 4),
-            "shared_terms": c.shared[:8],
-            "rule_score": round(c.rule_score, 4),
-        }
-        if model is not None:
-            evidence["model"] = model.fitted
-            evidence["features"] = {k: round(v, 4) for k, v in c.features.items()}
+        clause_a, clause_b, common = why[(i, j)]
+        s, t = (a[i], b[j]) if a[i].id < b[j].id else (b[j], a[i])
+        cs, ct = (clause_a, clause_b) if s is a[i] else (clause_b, clause_a)
         out.append(
             Link(
                 type="related",
                 source=s.id,
                 target=t.id,
-                source_doc=c.a_doc if s is c.a else c.b_doc,
-                target_doc=c.b_doc if s is c.a else c.a_doc,
-                score=float(score),
+                source_doc=a_doc.id if s is a[i] else b_doc.id,
+                target_doc=b_doc.id if s is a[i] else a_doc.id,
+                score=float(score[i, j]),
                 reason="chủ đề chung: "
-                + ", ".join(f"«{x}»" for x in c.themes)
+                + ", ".join(f"«{c}»" for c in common)
                 + f"; đoạn tương ứng: «{short(cs, 110)}» ↔ «{short(ct, 110)}»; "
-                + _reason("related", c.shared, c.cos)
-                + (f"; xác suất theo mô hình {score:.2f}" if model is not None else ""),
-                evidence=evidence,
+                + _reason("related", shared.get((i, j), []), float(best_cos[i, j])),
+                evidence={
+                    "themes": common,
+                    "clauses": [cs, ct],
+                    "dense": round(float(best_cos[i, j]), 4),
+                    "lex": round(float(lex[i, j]), 4),
+                    "shared_terms": shared.get((i, j), [])[:8],
+                },
             )
         )
     return out
