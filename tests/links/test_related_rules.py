@@ -248,3 +248,26 @@ def test_workforce_links_need_the_same_kind_of_policy() -> None:
     assert ("97-NQ/TW:III.1", "98-NQ/TW:III.1") in on  # incentives ↔ incentives
     assert ("97-NQ/TW:III.2", "98-NQ/TW:III.1") in off
     assert ("97-NQ/TW:III.2", "98-NQ/TW:III.1") not in on  # staff ethics ≠ incentives
+
+
+# -- session 5: recall of themes; all texts below are SYNTHETIC -----------------------------------
+
+
+def test_talent_is_the_workforce_theme_at_its_top_tier() -> None:
+    from index.links.themes import WORKFORCE, workforce_aspects
+
+    text = "Xây dựng và triển khai Đề án đào tạo tài năng trong các ngành kỹ thuật."
+    assert WORKFORCE in concrete_themes(text)
+    assert "trình độ cao, nhân tài" in workforce_aspects(text)
+
+
+def test_a_set_phrase_silences_only_the_theme_it_names() -> None:
+    # the field name of science no longer takes the digital transformation it ends with along
+    text = "Ứng dụng khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số trong ngành điện lực."
+    assert concrete_themes(text) == {"chuyển đổi số"}
+    assert concrete_themes("Phát triển khoa học, công nghệ, đổi mới sáng tạo ở các vùng.") == set()
+
+
+def test_any_budget_is_the_budget_theme() -> None:
+    assert "ngân sách nhà nước" in concrete_themes("Cơ cấu lại nguồn ngân sách chi sự nghiệp giáo dục.")
+
