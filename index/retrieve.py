@@ -135,14 +135,14 @@ class Retriever:
             else:
                 best[pid][2].append(pl["segment_id"])
         order = order[:top_k]
-        provs = self.store.get_provisions(order)
-        segs_by_id = self.store.get_segments([best[pid][2][0] for pid in order])
+        provs = self.store.cited_provisions(order)
+        quotes = self.store.segment_texts([best[pid][2][0] for pid in order])
         hits = []
         for pid in order:
             score, pl, segs = best[pid]
             prov = provs.get(pid)
-            seg = segs_by_id.get(segs[0])
-            if prov is None or seg is None:  # index ahead of the store (a deletion): skip, never invent
+            quote = quotes.get(segs[0])
+            if prov is None or quote is None:  # index ahead of the store (a deletion): skip, never invent
                 continue
             hits.append(Hit(
                 doc_id=pl["doc_id"],
@@ -152,7 +152,7 @@ class Retriever:
                 page=prov.page_start,
                 text=prov.text,
                 score=float(score),
-                quote=seg.text,
+                quote=quote,
                 kind=prov.kind,
                 segments=segs,
             ))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -161,15 +161,30 @@ def _segment_of(row: SegmentRow | Row[Any]) -> Segment:
     )
 
 
-def _by_ids(row: type[ProvisionRow] | type[SegmentRow]) -> Any:
+def _by_ids(table: Any, *columns: str) -> Any:
     """Rows whose id is in a JSON list (one bound parameter, one cached statement): plain rows, no
     ORM objects — these run for every search, a few times faster than the ORM query."""
-    table: Any = row.__table__
     ids = select(literal_column("value")).select_from(func.json_each(bindparam("ids")))
-    return select(table).where(table.c.id.in_(ids))
+    cols = [table.c[c] for c in columns] if columns else [table]
+    return select(*cols).where(table.c.id.in_(ids))
 
 
-_BY_IDS = {ProvisionRow: _by_ids(ProvisionRow), SegmentRow: _by_ids(SegmentRow)}
+_P, _S = ProvisionRow.__table__, SegmentRow.__table__
+_BY_IDS = {ProvisionRow: _by_ids(_P), SegmentRow: _by_ids(_S)}
+_CITED = _by_ids(_P, "id", "kind", "heading_path", "page_start", "text")
+_SEGMENT_TEXT = _by_ids(_S, "id", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class CitedProvision:
+    """What a search hit shows of a provision: its text and where it sits (children, table fields
+    and segments are not read — a search reads this for every hit)."""
+
+    id: str
+    kind: str
+    heading_path: list[str]
+    page_start: int | None
+    text: str
 
 
 def _ids(ids: Sequence[str]) -> str:
@@ -331,6 +346,15 @@ class Store:
     def get_provisions(self, pids: Sequence[str]) -> dict[str, Provision]:
         with self.engine.connect() as c:
             return {r.id: _provision_of(r) for r in c.execute(_BY_IDS[ProvisionRow], {"ids": _ids(pids)})}
+
+    def cited_provisions(self, pids: Sequence[str]) -> dict[str, CitedProvision]:
+        with self.engine.connect() as c:
+            return {r.id: CitedProvision(r.id, r.kind, list(r.heading_path), r.page_start, r.text)
+                    for r in c.execute(_CITED, {"ids": _ids(pids)})}
+
+    def segment_texts(self, ids: Sequence[str]) -> dict[str, str]:
+        with self.engine.connect() as c:
+            return {r.id: r.text for r in c.execute(_SEGMENT_TEXT, {"ids": _ids(ids)})}
 
     def get_segments(self, ids: Sequence[str]) -> dict[str, Segment]:
         with self.engine.connect() as c:

@@ -149,6 +149,19 @@ def test_segments_stay_inside_provisions_and_budget(ingested) -> None:
     assert n > 500
 
 
+def test_the_search_read_path_returns_what_the_full_read_returns(ingested) -> None:
+    # Searches read only what a hit shows (cited_provisions, segment_texts); same values.
+    _, store, _ = ingested
+    segs = list(store.segments())[::50]
+    pids = sorted({s.provision_id for s in segs}) + ["no-such:provision"]
+    full, cited = store.get_provisions(pids), store.cited_provisions(pids)
+    assert set(cited) == set(full) and "no-such:provision" not in cited
+    for pid, c in cited.items():
+        p = full[pid]
+        assert (c.kind, c.heading_path, c.page_start, c.text) == (p.kind, p.heading_path, p.page_start, p.text)
+    assert store.segment_texts([s.id for s in segs]) == {s.id: s.text for s in segs}
+
+
 def test_changed_file_replaces_without_orphans(settings: Settings, tmp_path: Path) -> None:
     f = tmp_path / "plan.txt"
     f.write_text(SYNTHETIC_PLAN, encoding="utf-8")
