@@ -170,7 +170,7 @@ def _by_ids(table: Any, *columns: str) -> Any:
 
 
 _P, _S = ProvisionRow.__table__, SegmentRow.__table__
-_BY_IDS = {ProvisionRow: _by_ids(_P), SegmentRow: _by_ids(_S)}
+_PROVISIONS, _SEGMENTS = _by_ids(_P), _by_ids(_S)
 _CITED = _by_ids(_P, "id", "kind", "heading_path", "page_start", "text")
 _SEGMENT_TEXT = _by_ids(_S, "id", "text")
 
@@ -345,7 +345,7 @@ class Store:
 
     def get_provisions(self, pids: Sequence[str]) -> dict[str, Provision]:
         with self.engine.connect() as c:
-            return {r.id: _provision_of(r) for r in c.execute(_BY_IDS[ProvisionRow], {"ids": _ids(pids)})}
+            return {r.id: _provision_of(r) for r in c.execute(_PROVISIONS, {"ids": _ids(pids)})}
 
     def cited_provisions(self, pids: Sequence[str]) -> dict[str, CitedProvision]:
         with self.engine.connect() as c:
@@ -358,7 +358,7 @@ class Store:
 
     def get_segments(self, ids: Sequence[str]) -> dict[str, Segment]:
         with self.engine.connect() as c:
-            return {r.id: _segment_of(r) for r in c.execute(_BY_IDS[SegmentRow], {"ids": _ids(ids)})}
+            return {r.id: _segment_of(r) for r in c.execute(_SEGMENTS, {"ids": _ids(ids)})}
 
     def segments(self, doc_ids: Sequence[str] | None = None) -> Iterator[Segment]:
         """Segments in document order, optionally of some documents only."""

@@ -56,9 +56,9 @@ class ServiceContext:
                 # Requests run side by side (search_async): each engine query on its own thread.
                 vstore = open_store(self.settings, engine_threads=1)
                 r = Retriever(self.settings, store=self.store, vstore=vstore)
-                # Concurrent requests: queries arriving together are embedded in one batch,
-                # the model runs one batch at a time, and the vector store is queried under
-                # its own short lock — instead of serialising whole searches.
+                # Concurrent requests: ONNX queries are embedded side by side (a torch model's
+                # in shared batches, one at a time), and the vector store is queried under its
+                # own short lock — instead of serialising whole searches.
                 r.embedder = _BatchingEmbedder(r.embedder, self._model_lock)
                 r.vstore = _LockedStore(r.vstore)
                 self._retriever = r

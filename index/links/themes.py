@@ -93,11 +93,16 @@ def lead(text: str) -> str:
     return _LEAD.split(text.strip(), maxsplit=1)[0]
 
 
-def themes_of(text: str) -> set[str]:
+def _named(text: str, terms: dict[str, tuple[str, ...]]) -> set[str]:
+    """Keys of ``terms`` whose terms occur in ``text`` (index form, sector names removed)."""
     t = index_form(text)
     for name in _SECTOR_NAMES:
         t = t.replace(name, " ")
-    return {theme for theme, terms in _TERMS.items() if any(x in t for x in terms)}
+    return {key for key, xs in terms.items() if any(x in t for x in xs)}
+
+
+def themes_of(text: str) -> set[str]:
+    return _named(text, _TERMS)
 
 
 # Names of a whole sector and set political formulas: they name a field or the economic system,
@@ -235,7 +240,4 @@ _ASPECT_TERMS = {k: tuple(index_form(x) for x in v) for k, v in WORKFORCE_ASPECT
 
 def workforce_aspects(text: str) -> set[str]:
     """Kinds of workforce policy a clause names (:data:`WORKFORCE_ASPECTS`), sector names removed."""
-    t = index_form(text)
-    for name in _SECTOR_NAMES:
-        t = t.replace(name, " ")
-    return {k for k, terms in _ASPECT_TERMS.items() if any(x in t for x in terms)}
+    return _named(text, _ASPECT_TERMS)
