@@ -175,6 +175,19 @@ _CITED = _by_ids(_P, "id", "kind", "heading_path", "page_start", "text")
 _SEGMENT_TEXT = _by_ids(_S, "id", "text")
 
 
+def _driver_sql(stmt: Any) -> str:
+    """The SQLite text of a statement with one positional parameter, for :meth:`Store._hot_rows`."""
+    from sqlalchemy.dialects import sqlite
+
+    return str(stmt.compile(dialect=sqlite.dialect()))
+
+
+# Every search reads these for its hits; on the driver's cursor they cost about half of what
+# the same statements cost through SQLAlchemy's result layer (10 ids: ~0.09 vs ~0.17 ms a call,
+# rows and decoding included).
+_CITED_SQL, _SEGMENT_TEXT_SQL = _driver_sql(_CITED), _driver_sql(_SEGMENT_TEXT)
+
+
 @dataclass(frozen=True, slots=True)
 class CitedProvision:
     """What a search hit shows of a provision: its text and where it sits (children, table fields
@@ -348,13 +361,23 @@ class Store:
             return {r.id: _provision_of(r) for r in c.execute(_PROVISIONS, {"ids": _ids(pids)})}
 
     def cited_provisions(self, pids: Sequence[str]) -> dict[str, CitedProvision]:
-        with self.engine.connect() as c:
-            return {r.id: CitedProvision(r.id, r.kind, list(r.heading_path), r.page_start, r.text)
-                    for r in c.execute(_CITED, {"ids": _ids(pids)})}
+        return {pid: CitedProvision(pid, kind, json.loads(path), page, text)
+                for pid, kind, path, page, text in self._hot_rows(_CITED_SQL, pids)}
 
     def segment_texts(self, ids: Sequence[str]) -> dict[str, str]:
-        with self.engine.connect() as c:
-            return {r.id: r.text for r in c.execute(_SEGMENT_TEXT, {"ids": _ids(ids)})}
+        return dict(self._hot_rows(_SEGMENT_TEXT_SQL, ids))
+
+    def _hot_rows(self, sql: str, ids: Sequence[str]) -> list[Any]:
+        """Rows of a by-ids statement (``_driver_sql``) on a pooled connection's own cursor."""
+        conn = self.engine.raw_connection()
+        try:
+            cur = conn.cursor()
+            try:
+                return cur.execute(sql, (_ids(ids),)).fetchall()
+            finally:
+                cur.close()
+        finally:
+            conn.close()
 
     def get_segments(self, ids: Sequence[str]) -> dict[str, Segment]:
         with self.engine.connect() as c:
