@@ -121,7 +121,9 @@ def _self_cpu_s() -> float:
 
 
 def _cpu_report(server: float | None, client: float, requests: int) -> dict[str, float | None]:
-    per = (lambda x: round(1000.0 * x / requests, 2) if x is not None and requests else None)
+    def per(seconds: float | None) -> float | None:
+        return round(1000.0 * seconds / requests, 2) if seconds is not None and requests else None
+
     return {"server_s": None if server is None else round(server, 2), "load_generator_s": round(client, 2),
             "server_ms_per_request": per(server), "load_generator_ms_per_request": per(client)}
 
