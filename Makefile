@@ -9,6 +9,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 NQDOC := $(VENV)/bin/nqdoc
 CORPUS ?= $(shell if [ -d ../shared/corpus ]; then echo ../shared/corpus; else echo corpus; fi)
+# A province's task tracker (JSONL rows: code, resolution, task, deadline, status), linked to the
+# resolutions its rows name; imported by `make run` when present.
+TRACKER ?= $(wildcard ../shared/tracking/provincial-tasks.jsonl)
 
 .PHONY: install run test test-slow test-all bench lint
 
@@ -17,6 +20,7 @@ install:
 
 run: install
 	$(NQDOC) ingest $(CORPUS)
+	$(if $(TRACKER),$(NQDOC) links --import-tracker $(TRACKER))
 	$(NQDOC) serve
 
 test: install
