@@ -1,4 +1,5 @@
-"""Rules of ``related`` links: clauses, concrete themes, two signals meeting in one clause pair.
+"""Rules of ``related`` links — clauses, concrete themes, two signals meeting in one clause pair —
+and of ``implements`` links under an assignment section.
 
 All documents here are SYNTHETIC (two made-up resolutions "91-NQ/TW" and "92-NQ/TW" written for
 these tests), embedded with a tiny deterministic bag-of-syllables encoder: plumbing and rules,
@@ -13,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from index.links.linker import Features, LinkParams, link_related
+from index.links.linker import Features, LinkParams, link_implements, link_related
 from index.links.text import TermStats, clauses, task_text, terms
 from index.links.themes import concrete_themes, themes_of
 from ingest.models import DocKind, DocMeta, Document, Provision
@@ -271,3 +272,41 @@ def test_a_set_phrase_silences_only_the_theme_it_names() -> None:
 def test_any_budget_is_the_budget_theme() -> None:
     assert "ngân sách nhà nước" in concrete_themes("Cơ cấu lại nguồn ngân sách chi sự nghiệp giáo dục.")
 
+
+
+def test_tasks_under_an_assignment_section_also_reach_their_part_iii_provision() -> None:
+    # SYNTHETIC resolution "99-NQ/TW" assigns the parliament's party delegation (part IV) and has two
+    # part III tasks; the delegation's SYNTHETIC plan "100-KH/ĐĐQH" repeats that assignment as a
+    # section heading, with one task on each part III subject under it.
+    res = _doc(
+        "99-NQ/TW",
+        ["Hoàn thiện pháp luật về y tế cơ sở; sửa đổi Luật Khám bệnh, chữa bệnh.",
+         "Chuyển đổi số trong bệnh viện; xây dựng hồ sơ sức khỏe điện tử cho mọi người dân."],
+        org=["Đảng đoàn Quốc hội lãnh đạo thẩm tra, giám sát việc thực hiện pháp luật về y tế."],
+    )
+    sec = "1. Đảng đoàn Quốc hội lãnh đạo thẩm tra, giám sát việc thực hiện pháp luật về y tế."
+    # each task says whose task it is in the assignment's words, and what it is about in part III's
+    tasks = ["- Đảng đoàn Quốc hội lãnh đạo thẩm tra việc hoàn thiện pháp luật về y tế cơ sở, "
+             "sửa đổi Luật Khám bệnh, chữa bệnh.",
+             "- Đảng đoàn Quốc hội lãnh đạo giám sát chuyển đổi số trong bệnh viện, "
+             "xây dựng hồ sơ sức khỏe điện tử cho mọi người dân."]
+    plan_id = "100-KH/ĐĐQH"
+    provs = [Provision(f"{plan_id}:1", "1", "item", "1", sec, sec, [])]
+    provs += [Provision(f"{plan_id}:1.d{i}", f"1.d{i}", "dash", "-", "", t, [], parent_id=f"{plan_id}:1")
+              for i, t in enumerate(tasks, 1)]
+    plan = Document(plan_id, DocMeta(number=plan_id, kind=DocKind.PLAN, date="2030-02-01"), "synthetic", "md",
+                    plan_id, provs)
+    f, _ = _features([res, plan])
+
+    def targets(**kw: object) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for lk in link_implements(f, plan, res, replace(LinkParams(), **kw)):
+            out.setdefault(lk.source, set()).add(lk.target)
+        return out
+
+    on, off = targets(), targets(implements_content_beside_assignment=False)
+    assert on[f"{plan_id}:1"] == off[f"{plan_id}:1"] == {"99-NQ/TW:IV.1"}  # the section: its assignment
+    # the first task: its assignment (structure) and, by content, the part III task it carries out
+    assert on[f"{plan_id}:1.d1"] == {"99-NQ/TW:IV.1", "99-NQ/TW:III.1"}
+    assert off[f"{plan_id}:1.d1"] == {"99-NQ/TW:IV.1"}  # without the rule the structure bonus crowds it out
+    assert "99-NQ/TW:III.2" in on[f"{plan_id}:1.d2"]
