@@ -84,6 +84,7 @@ class LinkParams:
     related_aspect_rule: bool = True  # workforce clauses must share the kind of policy
     max_targets: int = 2
     implements_content_beside_assignment: bool = True  # see link_implements
+    implements_clause_match: bool = True  # a task's cosine to a target is to its closest clause
     keep_within: float = 0.92  # extra targets must score at least this fraction of the best
 
     def version(self) -> str:
@@ -304,6 +305,8 @@ def link_implements(
     if not src or not tgt:
         return []
     cos = f.matrix(src) @ f.matrix(tgt).T
+    if link_type == "implements" and params.implements_clause_match:
+        cos = np.maximum(cos, _best_clause_cos(f, src, tgt))
     dense = _dense_scaled(cos)
     lex, shared = _lex_matrix(f, src, tgt)
     if link_type == "implements":
@@ -362,6 +365,23 @@ def link_implements(
                 )
             )
     return out
+
+
+def _best_clause_cos(f: Features, src: Sequence[Provision], tgt: Sequence[Provision]) -> np.ndarray:
+    """For each task and target provision: the cosine of the task to the target's closest clause.
+
+    A viewpoint or goal of a resolution often lists several subjects in one paragraph ("(3) …
+    ưu tiên khai thác năng lượng tái tạo…; dự trữ…"); a task carries out one of them, and its
+    cosine to the whole paragraph is diluted by the others.
+    """
+    cmat, owner, _ = f.clause_matrix(tgt)
+    best = np.full((len(src), len(tgt)), -1.0, np.float32)
+    if not len(owner):
+        return best
+    cc = f.matrix(src) @ cmat.T
+    for k, j in enumerate(owner):
+        np.maximum(best[:, j], cc[:, k], out=best[:, j])
+    return best
 
 
 def _hub_corrected(cos: np.ndarray, k: int) -> np.ndarray:

@@ -310,3 +310,29 @@ def test_tasks_under_an_assignment_section_also_reach_their_part_iii_provision()
     assert on[f"{plan_id}:1.d1"] == {"99-NQ/TW:IV.1", "99-NQ/TW:III.1"}
     assert off[f"{plan_id}:1.d1"] == {"99-NQ/TW:IV.1"}  # without the rule the structure bonus crowds it out
     assert "99-NQ/TW:III.2" in on[f"{plan_id}:1.d2"]
+
+
+def test_a_task_meets_a_long_provision_at_its_closest_clause() -> None:
+    # SYNTHETIC: "101-NQ/TW:III.1" lists three subjects; the task of SYNTHETIC plan "102-KH/UBND"
+    # carries out one of them. Its cosine to the whole paragraph is diluted by the other two.
+    res = _doc(
+        "101-NQ/TW",
+        ["Phát triển điện gió ngoài khơi gắn với bảo vệ môi trường biển; xây dựng kho dự trữ xăng dầu "
+         "quốc gia trên đất liền và trên biển; đào tạo kỹ sư vận hành nhà máy điện hạt nhân.",
+         *_FILLER],
+    )
+    task = "Đầu tư xây dựng hệ thống kho dự trữ xăng dầu quốc gia trên đất liền và trên biển."
+    plan_id = "102-KH/UBND"
+    plan = Document(plan_id, DocMeta(number=plan_id, kind=DocKind.PLAN, date="2030-03-01"), "synthetic", "md",
+                    plan_id, [Provision(f"{plan_id}:1", "1", "item", "1", task, task, [])])
+    f, _ = _features([res, plan])
+
+    def cosine(**kw: object) -> float:
+        got = link_implements(f, plan, res, replace(LinkParams(), implements=0.0, **kw))
+        return next(float(lk.evidence["dense"]) for lk in got if lk.target == "101-NQ/TW:III.1")
+
+    whole = float(f.vectors[f"{plan_id}:1"] @ f.vectors["101-NQ/TW:III.1"])
+    clause = float(_vec(task) @ _vec("xây dựng kho dự trữ xăng dầu quốc gia trên đất liền và trên biển"))
+    assert clause > whole + 0.1
+    assert abs(cosine() - clause) < 1e-3  # the closest clause is what the task is compared with
+    assert abs(cosine(implements_clause_match=False) - whole) < 1e-3
