@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -369,15 +370,8 @@ class Store:
 
     def _hot_rows(self, sql: str, ids: Sequence[str]) -> list[Any]:
         """Rows of a by-ids statement (``_driver_sql``) on a pooled connection's own cursor."""
-        conn = self.engine.raw_connection()
-        try:
-            cur = conn.cursor()
-            try:
-                return cur.execute(sql, (_ids(ids),)).fetchall()
-            finally:
-                cur.close()
-        finally:
-            conn.close()
+        with closing(self.engine.raw_connection()) as conn:
+            return conn.execute(sql, (_ids(ids),)).fetchall()
 
     def get_segments(self, ids: Sequence[str]) -> dict[str, Segment]:
         with self.engine.connect() as c:

@@ -318,20 +318,20 @@ def link_implements(
             sec = _section_of(s, sidx)
             if sec is not None and sec.id in smap:
                 struct[i] = np.array([1.0 if ti == smap[sec.id][0] else 0.0 for ti in titem])
-        score = 0.40 * dense + 0.30 * lex + 0.30 * struct
+        content = 0.40 * dense + 0.30 * lex
+        score = content + 0.30 * struct
         threshold = params.implements
+        # A plan section that repeats an assignment item of part IV ("Đảng đoàn Quốc hội lãnh đạo
+        # hoàn thiện pháp luật…") carries that assignment out, and each of its tasks also carries
+        # out the part III provision on the same subject: the structure bonus would crowd that one
+        # out, so such tasks keep their best target on content alone as well.
+        assigned = np.array([params.implements_content_beside_assignment and _in_no_theme_section(t, tidx)
+                             for t in tgt], dtype=bool)
     else:
         struct = np.zeros_like(dense)
-        score = 0.55 * dense + 0.45 * lex
+        score = content = 0.55 * dense + 0.45 * lex
         threshold = params.reports_on
-    # A plan section that repeats an assignment item of part IV ("Đảng đoàn Quốc hội lãnh đạo
-    # hoàn thiện pháp luật…") carries that assignment out, and each of its tasks also carries out
-    # the part III provision on the same subject: the structure bonus would crowd that one out,
-    # so such tasks keep their best target on content alone as well.
-    assigned = np.zeros(len(tgt), bool)
-    if link_type == "implements" and params.implements_content_beside_assignment:
-        assigned = np.array([_in_no_theme_section(t, tidx) for t in tgt])
-    content = 0.40 * dense + 0.30 * lex
+        assigned = np.zeros(len(tgt), bool)
     out = []
     for i, s in enumerate(src):
         chosen = _select(score[i], threshold, params)
