@@ -273,29 +273,40 @@ def test_any_budget_is_the_budget_theme() -> None:
     assert "ngân sách nhà nước" in concrete_themes("Cơ cấu lại nguồn ngân sách chi sự nghiệp giáo dục.")
 
 
-
 def test_tasks_under_an_assignment_section_also_reach_their_part_iii_provision() -> None:
     # SYNTHETIC resolution "99-NQ/TW" assigns the parliament's party delegation (part IV) and has two
     # part III tasks; the delegation's SYNTHETIC plan "100-KH/ĐĐQH" repeats that assignment as a
     # section heading, with one task on each part III subject under it.
     res = _doc(
         "99-NQ/TW",
-        ["Hoàn thiện pháp luật về y tế cơ sở; sửa đổi Luật Khám bệnh, chữa bệnh.",
-         "Chuyển đổi số trong bệnh viện; xây dựng hồ sơ sức khỏe điện tử cho mọi người dân."],
+        [
+            "Hoàn thiện pháp luật về y tế cơ sở; sửa đổi Luật Khám bệnh, chữa bệnh.",
+            "Chuyển đổi số trong bệnh viện; xây dựng hồ sơ sức khỏe điện tử cho mọi người dân.",
+        ],
         org=["Đảng đoàn Quốc hội lãnh đạo thẩm tra, giám sát việc thực hiện pháp luật về y tế."],
     )
     sec = "1. Đảng đoàn Quốc hội lãnh đạo thẩm tra, giám sát việc thực hiện pháp luật về y tế."
     # each task says whose task it is in the assignment's words, and what it is about in part III's
-    tasks = ["- Đảng đoàn Quốc hội lãnh đạo thẩm tra việc hoàn thiện pháp luật về y tế cơ sở, "
-             "sửa đổi Luật Khám bệnh, chữa bệnh.",
-             "- Đảng đoàn Quốc hội lãnh đạo giám sát chuyển đổi số trong bệnh viện, "
-             "xây dựng hồ sơ sức khỏe điện tử cho mọi người dân."]
+    tasks = [
+        "- Đảng đoàn Quốc hội lãnh đạo thẩm tra việc hoàn thiện pháp luật về y tế cơ sở, "
+        "sửa đổi Luật Khám bệnh, chữa bệnh.",
+        "- Đảng đoàn Quốc hội lãnh đạo giám sát chuyển đổi số trong bệnh viện, "
+        "xây dựng hồ sơ sức khỏe điện tử cho mọi người dân.",
+    ]
     plan_id = "100-KH/ĐĐQH"
     provs = [Provision(f"{plan_id}:1", "1", "item", "1", sec, sec, [])]
-    provs += [Provision(f"{plan_id}:1.d{i}", f"1.d{i}", "dash", "-", "", t, [], parent_id=f"{plan_id}:1")
-              for i, t in enumerate(tasks, 1)]
-    plan = Document(plan_id, DocMeta(number=plan_id, kind=DocKind.PLAN, date="2030-02-01"), "synthetic", "md",
-                    plan_id, provs)
+    provs += [
+        Provision(f"{plan_id}:1.d{i}", f"1.d{i}", "dash", "-", "", t, [], parent_id=f"{plan_id}:1")
+        for i, t in enumerate(tasks, 1)
+    ]
+    plan = Document(
+        plan_id,
+        DocMeta(number=plan_id, kind=DocKind.PLAN, date="2030-02-01"),
+        "synthetic",
+        "md",
+        plan_id,
+        provs,
+    )
     f, _ = _features([res, plan])
 
     def targets(**kw: object) -> dict[str, set[str]]:
@@ -317,14 +328,22 @@ def test_a_task_meets_a_long_provision_at_its_closest_clause() -> None:
     # carries out one of them. Its cosine to the whole paragraph is diluted by the other two.
     res = _doc(
         "101-NQ/TW",
-        ["Phát triển điện gió ngoài khơi gắn với bảo vệ môi trường biển; xây dựng kho dự trữ xăng dầu "
-         "quốc gia trên đất liền và trên biển; đào tạo kỹ sư vận hành nhà máy điện hạt nhân.",
-         *_FILLER],
+        [
+            "Phát triển điện gió ngoài khơi gắn với bảo vệ môi trường biển; xây dựng kho dự trữ xăng dầu "
+            "quốc gia trên đất liền và trên biển; đào tạo kỹ sư vận hành nhà máy điện hạt nhân.",
+            *_FILLER,
+        ],
     )
     task = "Đầu tư xây dựng hệ thống kho dự trữ xăng dầu quốc gia trên đất liền và trên biển."
     plan_id = "102-KH/UBND"
-    plan = Document(plan_id, DocMeta(number=plan_id, kind=DocKind.PLAN, date="2030-03-01"), "synthetic", "md",
-                    plan_id, [Provision(f"{plan_id}:1", "1", "item", "1", task, task, [])])
+    plan = Document(
+        plan_id,
+        DocMeta(number=plan_id, kind=DocKind.PLAN, date="2030-03-01"),
+        "synthetic",
+        "md",
+        plan_id,
+        [Provision(f"{plan_id}:1", "1", "item", "1", task, task, [])],
+    )
     f, _ = _features([res, plan])
 
     def cosine(**kw: object) -> float:
@@ -336,3 +355,96 @@ def test_a_task_meets_a_long_provision_at_its_closest_clause() -> None:
     assert clause > whole + 0.1
     assert abs(cosine() - clause) < 1e-3  # the closest clause is what the task is compared with
     assert abs(cosine(implements_clause_match=False) - whole) < 1e-3
+
+
+def test_indicator_rows_carry_out_the_goals_of_their_horizon() -> None:
+    # SYNTHETIC resolution "103-NQ/TW": goals to 2030 and a vision to 2045 (part II) and a part III
+    # task on the same subject. The SYNTHETIC programme "104/NQ-CP" lists an indicator in its table
+    # of indicators, under "Đến năm 2030": it quantifies the 2030 goal.
+    rid, pid = "103-NQ/TW", "104/NQ-CP"
+
+    def prov(id_: str, kind: str, text: str, parent: str | None = None) -> Provision:
+        return Provision(
+            f"{rid}:{id_}",
+            id_,
+            kind,
+            id_.split(".")[-1],
+            text[:60],
+            text,
+            [],
+            parent_id=f"{rid}:{parent}" if parent else None,
+        )
+
+    res = Document(
+        rid,
+        DocMeta(number=rid, kind=DocKind.RESOLUTION, date="2030-01-01"),
+        "synthetic",
+        "md",
+        rid,
+        [
+            prov("II", "part", "II- MỤC TIÊU"),
+            prov("II.1", "item", "1. Đến năm 2030", "II"),
+            prov("II.1.p1", "para", "Toàn bộ trường học được kết nối internet tốc độ cao (100%).", "II.1"),
+            prov("II.2", "item", "2. Tầm nhìn đến năm 2045", "II"),
+            prov(
+                "II.2.p1",
+                "para",
+                "Mọi trường học được kết nối internet tốc độ cao, dạy và học trên môi trường số.",
+                "II.2",
+            ),
+            prov("III", "part", "III- NHIỆM VỤ, GIẢI PHÁP"),
+            prov(
+                "III.1",
+                "item",
+                "1. Nâng nhanh tỉ lệ trường học được kết nối internet tốc độ cao, "
+                "do Bộ Giáo dục và Đào tạo chủ trì.",
+                "III",
+            ),
+        ],
+    )
+    row = "Tỉ lệ trường học được kết nối internet tốc độ cao | % | 100% | Bộ Giáo dục và Đào tạo"
+    prog = Document(
+        pid,
+        DocMeta(number=pid, kind=DocKind.ACTION_PROGRAMME, date="2030-02-01"),
+        "synthetic",
+        "md",
+        pid,
+        [
+            Provision(
+                f"{pid}:PL1",
+                "PL1",
+                "appendix",
+                "I",
+                "PHỤ LỤC I",
+                "PHỤ LỤC I\nDANH MỤC CÁC CHỈ TIÊU CỤ THỂ",
+                [],
+            ),
+            Provision(
+                f"{pid}:PL1.I",
+                "PL1.I",
+                "group",
+                "I",
+                "Đến năm 2030",
+                "Đến năm 2030",
+                [],
+                parent_id=f"{pid}:PL1",
+            ),
+            Provision(f"{pid}:PL1.1", "PL1.1", "row", "1", row[:60], row, [], parent_id=f"{pid}:PL1.I"),
+        ],
+    )
+    f, _ = _features([res, prog])
+
+    def scored(**kw: object) -> dict[str, tuple[float, str]]:
+        got = link_implements(
+            f, prog, res, replace(LinkParams(), implements=0.0, max_targets=9, keep_within=0.0, **kw)
+        )
+        return {lk.target: (lk.score, lk.reason) for lk in got if lk.source == f"{pid}:PL1.1"}
+
+    on, off = scored(), scored(implements_indicators_to_goals=False)
+    # the 2030 goal gets the structure bonus; the 2045 vision (another horizon) and the task do not
+    assert abs(on[f"{rid}:II.1.p1"][0] - off[f"{rid}:II.1.p1"][0] - 0.30) < 1e-6
+    assert "chỉ tiêu ↔ mục tiêu" in on[f"{rid}:II.1.p1"][1]
+    for other in (f"{rid}:II.2.p1", f"{rid}:III.1"):
+        assert on[other][0] == off[other][0] and "chỉ tiêu" not in on[other][1]
+    assert max(off, key=lambda t: off[t][0]) == f"{rid}:III.1"  # by content alone: the task
+    assert max(on, key=lambda t: on[t][0]) == f"{rid}:II.1.p1"  # with the rule: the goal it quantifies
