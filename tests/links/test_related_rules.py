@@ -78,6 +78,13 @@ EDUCATION = _doc(
 )
 
 
+def _implementer(number: str, provs: list[Provision], kind: DocKind = DocKind.PLAN) -> Document:
+    """SYNTHETIC plan or programme made of the given provisions."""
+    return Document(
+        number, DocMeta(number=number, kind=kind, date="2030-02-01"), "synthetic", "md", number, provs
+    )
+
+
 def _features(docs: list[Document], *, clause_level: bool = True) -> tuple[Features, dict[str, str]]:
     seen: dict[str, str] = {}
 
@@ -299,14 +306,7 @@ def test_tasks_under_an_assignment_section_also_reach_their_part_iii_provision()
         Provision(f"{plan_id}:1.d{i}", f"1.d{i}", "dash", "-", "", t, [], parent_id=f"{plan_id}:1")
         for i, t in enumerate(tasks, 1)
     ]
-    plan = Document(
-        plan_id,
-        DocMeta(number=plan_id, kind=DocKind.PLAN, date="2030-02-01"),
-        "synthetic",
-        "md",
-        plan_id,
-        provs,
-    )
+    plan = _implementer(plan_id, provs)
     f, _ = _features([res, plan])
 
     def targets(**kw: object) -> dict[str, set[str]]:
@@ -336,14 +336,7 @@ def test_a_task_meets_a_long_provision_at_its_closest_clause() -> None:
     )
     task = "Đầu tư xây dựng hệ thống kho dự trữ xăng dầu quốc gia trên đất liền và trên biển."
     plan_id = "102-KH/UBND"
-    plan = Document(
-        plan_id,
-        DocMeta(number=plan_id, kind=DocKind.PLAN, date="2030-03-01"),
-        "synthetic",
-        "md",
-        plan_id,
-        [Provision(f"{plan_id}:1", "1", "item", "1", task, task, [])],
-    )
+    plan = _implementer(plan_id, [Provision(f"{plan_id}:1", "1", "item", "1", task, task, [])])
     f, _ = _features([res, plan])
 
     def cosine(**kw: object) -> float:
@@ -357,23 +350,25 @@ def test_a_task_meets_a_long_provision_at_its_closest_clause() -> None:
     assert abs(cosine(implements_clause_match=False) - whole) < 1e-3
 
 
+def _node(doc: str, id_: str, kind: str, text: str, parent: str | None = None) -> Provision:
+    """A SYNTHETIC provision ``doc:id_`` headed by the first line of its text."""
+    return Provision(
+        f"{doc}:{id_}",
+        id_,
+        kind,
+        id_.split(".")[-1],
+        text.split("\n")[0][:60],
+        text,
+        [],
+        parent_id=f"{doc}:{parent}" if parent else None,
+    )
+
+
 def test_indicator_rows_carry_out_the_goals_of_their_horizon() -> None:
     # SYNTHETIC resolution "103-NQ/TW": goals to 2030 and a vision to 2045 (part II) and a part III
     # task on the same subject. The SYNTHETIC programme "104/NQ-CP" lists an indicator in its table
     # of indicators, under "Đến năm 2030": it quantifies the 2030 goal.
     rid, pid = "103-NQ/TW", "104/NQ-CP"
-
-    def prov(id_: str, kind: str, text: str, parent: str | None = None) -> Provision:
-        return Provision(
-            f"{rid}:{id_}",
-            id_,
-            kind,
-            id_.split(".")[-1],
-            text[:60],
-            text,
-            [],
-            parent_id=f"{rid}:{parent}" if parent else None,
-        )
 
     res = Document(
         rid,
@@ -382,18 +377,22 @@ def test_indicator_rows_carry_out_the_goals_of_their_horizon() -> None:
         "md",
         rid,
         [
-            prov("II", "part", "II- MỤC TIÊU"),
-            prov("II.1", "item", "1. Đến năm 2030", "II"),
-            prov("II.1.p1", "para", "Toàn bộ trường học được kết nối internet tốc độ cao (100%).", "II.1"),
-            prov("II.2", "item", "2. Tầm nhìn đến năm 2045", "II"),
-            prov(
+            _node(rid, "II", "part", "II- MỤC TIÊU"),
+            _node(rid, "II.1", "item", "1. Đến năm 2030", "II"),
+            _node(
+                rid, "II.1.p1", "para", "Toàn bộ trường học được kết nối internet tốc độ cao (100%).", "II.1"
+            ),
+            _node(rid, "II.2", "item", "2. Tầm nhìn đến năm 2045", "II"),
+            _node(
+                rid,
                 "II.2.p1",
                 "para",
                 "Mọi trường học được kết nối internet tốc độ cao, dạy và học trên môi trường số.",
                 "II.2",
             ),
-            prov("III", "part", "III- NHIỆM VỤ, GIẢI PHÁP"),
-            prov(
+            _node(rid, "III", "part", "III- NHIỆM VỤ, GIẢI PHÁP"),
+            _node(
+                rid,
                 "III.1",
                 "item",
                 "1. Nâng nhanh tỉ lệ trường học được kết nối internet tốc độ cao, "
@@ -402,35 +401,16 @@ def test_indicator_rows_carry_out_the_goals_of_their_horizon() -> None:
             ),
         ],
     )
-    row = "Tỉ lệ trường học được kết nối internet tốc độ cao | % | 100% | Bộ Giáo dục và Đào tạo"
-    prog = Document(
-        pid,
-        DocMeta(number=pid, kind=DocKind.ACTION_PROGRAMME, date="2030-02-01"),
-        "synthetic",
-        "md",
+
+    indicator = "Tỉ lệ trường học được kết nối internet tốc độ cao | % | 100% | Bộ Giáo dục và Đào tạo"
+    prog = _implementer(
         pid,
         [
-            Provision(
-                f"{pid}:PL1",
-                "PL1",
-                "appendix",
-                "I",
-                "PHỤ LỤC I",
-                "PHỤ LỤC I\nDANH MỤC CÁC CHỈ TIÊU CỤ THỂ",
-                [],
-            ),
-            Provision(
-                f"{pid}:PL1.I",
-                "PL1.I",
-                "group",
-                "I",
-                "Đến năm 2030",
-                "Đến năm 2030",
-                [],
-                parent_id=f"{pid}:PL1",
-            ),
-            Provision(f"{pid}:PL1.1", "PL1.1", "row", "1", row[:60], row, [], parent_id=f"{pid}:PL1.I"),
+            _node(pid, "PL1", "appendix", "PHỤ LỤC I\nDANH MỤC CÁC CHỈ TIÊU CỤ THỂ"),
+            _node(pid, "PL1.I", "group", "Đến năm 2030", "PL1"),
+            _node(pid, "PL1.1", "row", indicator, "PL1.I"),
         ],
+        DocKind.ACTION_PROGRAMME,
     )
     f, _ = _features([res, prog])
 
