@@ -198,32 +198,44 @@ class Linker:
         # IDF over every linkable provision of the corpus: stable whatever pairs are computed.
         all_terms = (terms(task_text(p)) for d in metas for p in linkable(load(d.id)))
         stats = TermStats.build(all_terms)
+        vectors = self._cached(self.embedder.model_id, {p.id: task_text(p) for p in provs}, rep)
+        # Tasks of programmes and plans are also embedded as queries (see ``implements_as_query``).
+        sources = {
+            p.id: task_text(p)
+            for (sd, _, fam), _ in wanted
+            if fam == "implements"
+            for p in linkable(load(sd))
+        }
+        queries = self._cached(self._query_model_id(), sources, rep, as_query=True) if sources else {}
+        return Features(
+            vectors=vectors, stats=stats, clause_encoder=self._clause_vectors, query_vectors=queries
+        )
+
+    def _query_model_id(self) -> str:
         emb = self.embedder
-        hashes = {p.id: text_hash(task_text(p)) for p in provs}
-        cached = self.links.vectors(emb.model_id, hashes)
-        missing = [p for p in provs if p.id not in cached]
+        return f"{emb.model_id}#query/{getattr(emb, 'query_backend', '')}"
+
+    def _cached(
+        self, model_id: str, texts: dict[str, str], rep: UpdateReport | None = None, *, as_query: bool = False
+    ) -> dict[str, np.ndarray]:
+        """Vectors of ``{id: text}``: those cached for the same text, the others embedded and cached."""
+        hashes = {k: text_hash(t) for k, t in texts.items()}
+        cached = self.links.vectors(model_id, hashes)
+        missing = [k for k in texts if k not in cached]
         if missing:
-            vecs = emb.encode_passages([task_text(p) for p in missing])
-            fresh = {
-                p.id: (hashes[p.id], np.asarray(v, np.float32)) for p, v in zip(missing, vecs, strict=True)
-            }
-            self.links.put_vectors(emb.model_id, fresh)
+            emb = self.embedder
+            batch = [texts[k] for k in missing]
+            vecs = emb.encode_queries(batch) if as_query else emb.encode_passages(batch)
+            fresh = {k: (hashes[k], np.asarray(v, np.float32)) for k, v in zip(missing, vecs, strict=True)}
+            self.links.put_vectors(model_id, fresh)
             cached.update({k: v for k, (_, v) in fresh.items()})
-            rep.embedded = len(missing)
-        return Features(vectors=cached, stats=stats, clause_encoder=self._clause_vectors)
+            if rep is not None:
+                rep.embedded += len(missing)
+        return cached
 
     def _clause_vectors(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
         """Vectors of provision clauses (ids ``<provision id>#<n>``), cached like provision vectors."""
-        emb = self.embedder
-        hashes = {k: text_hash(t) for k, t in texts.items()}
-        cached = self.links.vectors(emb.model_id, hashes)
-        missing = [k for k in texts if k not in cached]
-        if missing:
-            vecs = emb.encode_passages([texts[k] for k in missing])
-            fresh = {k: (hashes[k], np.asarray(v, np.float32)) for k, v in zip(missing, vecs, strict=True)}
-            self.links.put_vectors(emb.model_id, fresh)
-            cached.update({k: v for k, (_, v) in fresh.items()})
-        return cached
+        return self._cached(self.embedder.model_id, texts)
 
     def _compute(
         self, pair: Pair, load: Callable[[str], Document], f: Features, catalog: Catalog | None

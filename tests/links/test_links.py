@@ -79,7 +79,11 @@ def test_update_is_incremental(linked_copy: Settings, corpus: Path, tmp_path: Pa
     touched = {p for p in rep.computed if p[2] != "cites"}
     assert all("282/NQ-CP" in (p[0], p[1]) for p in touched)
     assert not any(p[0] == "03/NQ-CP" for p in rep.computed)
+    assert 0 < rep.embedded < 10  # the edited provisions only (passage, clause and query vectors)
     assert linker.update().computed == []
+    # recomputing every pair embeds nothing: passage, clause and query vectors come from the cache
+    again = linker.update(force=True)
+    assert again.computed and again.embedded == 0
 
 
 def test_coverage_lists_every_part_iii_item(links: LinkStore) -> None:

@@ -428,3 +428,69 @@ def test_indicator_rows_carry_out_the_goals_of_their_horizon() -> None:
         assert on[other][0] == off[other][0] and "chỉ tiêu" not in on[other][1]
     assert max(off, key=lambda t: off[t][0]) == f"{rid}:III.1"  # by content alone: the task
     assert max(on, key=lambda t: on[t][0]) == f"{rid}:II.1.p1"  # with the rule: the goal it quantifies
+
+
+def test_tasks_are_compared_as_queries_with_the_resolution_as_passages() -> None:
+    # SYNTHETIC resolution and plan; the task's query vector is made to point at III.2 and its
+    # passage vector at III.1, so the target chosen shows which one was used.
+    res = _doc("105-NQ/TW", _FILLER)
+    task = "Triển khai nhiệm vụ của kế hoạch."
+    plan_id = "106-KH/UBND"
+    plan = _implementer(plan_id, [Provision(f"{plan_id}:1", "1", "item", "1", task, task, [])])
+    f, _ = _features([res, plan])
+    f.vectors[f"{plan_id}:1"] = f.vectors["105-NQ/TW:III.1"]
+    f.query_vectors[f"{plan_id}:1"] = f.vectors["105-NQ/TW:III.2"]
+
+    def best(link_type: str = "implements", **kw: object) -> str:
+        got = link_implements(
+            f, plan, res, replace(LinkParams(), implements=0.0, reports_on=0.0, **kw), link_type=link_type
+        )
+        return max(got, key=lambda lk: lk.score).target
+
+    assert best() == "105-NQ/TW:III.2"
+    assert best(implements_as_query=False) == "105-NQ/TW:III.1"
+    assert best("reports_on") == "105-NQ/TW:III.1"  # a report's statement and a task: both passages
+
+
+def test_a_weaker_target_is_judged_against_the_figure_of_the_same_measure() -> None:
+    # SYNTHETIC goal paragraph with two measures, and SYNTHETIC indicator rows on each of them.
+    rid, pid = "107-NQ/TW", "108/NQ-CP"
+    res = Document(
+        rid,
+        DocMeta(number=rid, kind=DocKind.RESOLUTION, date="2030-01-01"),
+        "synthetic",
+        "md",
+        rid,
+        [
+            _node(rid, "II", "part", "II- MỤC TIÊU"),
+            _node(rid, "II.1", "item", "1. Đến năm 2030", "II"),
+            _node(
+                rid,
+                "II.1.p1",
+                "para",
+                "Tỉ lệ người dân sử dụng dịch vụ công trực tuyến đạt trên 80%; "
+                "quy mô kinh tế số đạt tối thiểu 30% GDP.",
+                "II.1",
+            ),
+        ],
+    )
+    prog = _implementer(
+        pid,
+        [
+            _node(pid, "PL1", "appendix", "PHỤ LỤC I\nDANH MỤC CÁC CHỈ TIÊU CỤ THỂ"),
+            _node(pid, "PL1.I", "group", "Đến năm 2030", "PL1"),
+            _node(pid, "PL1.1", "row", "Tỉ lệ người dân sử dụng dịch vụ công trực tuyến đạt 60%", "PL1.I"),
+            _node(pid, "PL1.2", "row", "Quy mô kinh tế số đạt 35% GDP", "PL1.I"),
+        ],
+        DocKind.ACTION_PROGRAMME,
+    )
+    f, _ = _features([res, prog])
+    got = {
+        lk.source: lk
+        for lk in link_implements(f, prog, res, replace(LinkParams(), implements=0.0))
+        if lk.target == f"{rid}:II.1.p1"
+    }
+    online, economy = got[f"{pid}:PL1.1"], got[f"{pid}:PL1.2"]
+    assert online.evidence["target_figures"] == [80.0] and online.evidence["weaker"]
+    assert "THẤP HƠN" in online.reason
+    assert economy.evidence["target_figures"] == [30.0] and not economy.evidence["weaker"]
