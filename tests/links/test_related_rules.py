@@ -364,21 +364,32 @@ def _node(doc: str, id_: str, kind: str, text: str, parent: str | None = None) -
     )
 
 
+def _goals(rid: str, provs: list[Provision]) -> Document:
+    """SYNTHETIC resolution: part II "MỤC TIÊU" with "1. Đến năm 2030", then ``provs``."""
+    head = [_node(rid, "II", "part", "II- MỤC TIÊU"), _node(rid, "II.1", "item", "1. Đến năm 2030", "II")]
+    meta = DocMeta(number=rid, kind=DocKind.RESOLUTION, date="2030-01-01")
+    return Document(rid, meta, "synthetic", "md", rid, head + provs)
+
+
+def _indicators(pid: str, rows: list[str]) -> Document:
+    """SYNTHETIC programme whose appendix I lists ``rows`` as indicators "Đến năm 2030"."""
+    head = [
+        _node(pid, "PL1", "appendix", "PHỤ LỤC I\nDANH MỤC CÁC CHỈ TIÊU CỤ THỂ"),
+        _node(pid, "PL1.I", "group", "Đến năm 2030", "PL1"),
+    ]
+    body = [_node(pid, f"PL1.{i}", "row", r, "PL1.I") for i, r in enumerate(rows, 1)]
+    return _implementer(pid, head + body, DocKind.ACTION_PROGRAMME)
+
+
 def test_indicator_rows_carry_out_the_goals_of_their_horizon() -> None:
     # SYNTHETIC resolution "103-NQ/TW": goals to 2030 and a vision to 2045 (part II) and a part III
     # task on the same subject. The SYNTHETIC programme "104/NQ-CP" lists an indicator in its table
     # of indicators, under "Đến năm 2030": it quantifies the 2030 goal.
     rid, pid = "103-NQ/TW", "104/NQ-CP"
 
-    res = Document(
-        rid,
-        DocMeta(number=rid, kind=DocKind.RESOLUTION, date="2030-01-01"),
-        "synthetic",
-        "md",
+    res = _goals(
         rid,
         [
-            _node(rid, "II", "part", "II- MỤC TIÊU"),
-            _node(rid, "II.1", "item", "1. Đến năm 2030", "II"),
             _node(
                 rid, "II.1.p1", "para", "Toàn bộ trường học được kết nối internet tốc độ cao (100%).", "II.1"
             ),
@@ -403,15 +414,7 @@ def test_indicator_rows_carry_out_the_goals_of_their_horizon() -> None:
     )
 
     indicator = "Tỉ lệ trường học được kết nối internet tốc độ cao | % | 100% | Bộ Giáo dục và Đào tạo"
-    prog = _implementer(
-        pid,
-        [
-            _node(pid, "PL1", "appendix", "PHỤ LỤC I\nDANH MỤC CÁC CHỈ TIÊU CỤ THỂ"),
-            _node(pid, "PL1.I", "group", "Đến năm 2030", "PL1"),
-            _node(pid, "PL1.1", "row", indicator, "PL1.I"),
-        ],
-        DocKind.ACTION_PROGRAMME,
-    )
+    prog = _indicators(pid, [indicator])
     f, _ = _features([res, prog])
 
     def scored(**kw: object) -> dict[str, tuple[float, str]]:
@@ -455,15 +458,9 @@ def test_tasks_are_compared_as_queries_with_the_resolution_as_passages() -> None
 def test_a_weaker_target_is_judged_against_the_figure_of_the_same_measure() -> None:
     # SYNTHETIC goal paragraph with two measures, and SYNTHETIC indicator rows on each of them.
     rid, pid = "107-NQ/TW", "108/NQ-CP"
-    res = Document(
-        rid,
-        DocMeta(number=rid, kind=DocKind.RESOLUTION, date="2030-01-01"),
-        "synthetic",
-        "md",
+    res = _goals(
         rid,
         [
-            _node(rid, "II", "part", "II- MỤC TIÊU"),
-            _node(rid, "II.1", "item", "1. Đến năm 2030", "II"),
             _node(
                 rid,
                 "II.1.p1",
@@ -474,15 +471,8 @@ def test_a_weaker_target_is_judged_against_the_figure_of_the_same_measure() -> N
             ),
         ],
     )
-    prog = _implementer(
-        pid,
-        [
-            _node(pid, "PL1", "appendix", "PHỤ LỤC I\nDANH MỤC CÁC CHỈ TIÊU CỤ THỂ"),
-            _node(pid, "PL1.I", "group", "Đến năm 2030", "PL1"),
-            _node(pid, "PL1.1", "row", "Tỉ lệ người dân sử dụng dịch vụ công trực tuyến đạt 60%", "PL1.I"),
-            _node(pid, "PL1.2", "row", "Quy mô kinh tế số đạt 35% GDP", "PL1.I"),
-        ],
-        DocKind.ACTION_PROGRAMME,
+    prog = _indicators(
+        pid, ["Tỉ lệ người dân sử dụng dịch vụ công trực tuyến đạt 60%", "Quy mô kinh tế số đạt 35% GDP"]
     )
     f, _ = _features([res, prog])
     got = {
