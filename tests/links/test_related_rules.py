@@ -472,7 +472,12 @@ def test_a_weaker_target_is_judged_against_the_figure_of_the_same_measure() -> N
         ],
     )
     prog = _indicators(
-        pid, ["Tỉ lệ người dân sử dụng dịch vụ công trực tuyến đạt 60%", "Quy mô kinh tế số đạt 35% GDP"]
+        pid,
+        [
+            "Tỉ lệ người dân sử dụng dịch vụ công trực tuyến đạt 60%",
+            "Quy mô kinh tế số đạt 35% GDP",
+            "Tỉ lệ cắt giảm thủ tục hành chính về cấp phép đạt 30%",  # "tỉ lệ" alone: another measure
+        ],
     )
     f, _ = _features([res, prog])
     got = {
@@ -484,3 +489,4 @@ def test_a_weaker_target_is_judged_against_the_figure_of_the_same_measure() -> N
     assert online.evidence["target_figures"] == [80.0] and online.evidence["weaker"]
     assert "THẤP HƠN" in online.reason
     assert economy.evidence["target_figures"] == [30.0] and not economy.evidence["weaker"]
+    assert "target_figures" not in got[f"{pid}:PL1.3"].evidence  # nothing to compare it with
