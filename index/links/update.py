@@ -51,7 +51,7 @@ class UpdateReport:
     computed: list[Pair] = field(default_factory=list)
     skipped: int = 0
     dropped: int = 0
-    embedded: int = 0
+    embedded: int = 0  # texts embedded (provisions as passages and as queries, clauses), not cached
     links: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -116,6 +116,7 @@ class Linker:
         self.links = LinkStore(self.store)
         self._embedder = embedder
         self.params = params or LinkParams()
+        self._report: UpdateReport | None = None  # the update running, which counts embeddings
 
     @property
     def embedder(self) -> Any:
@@ -137,7 +138,7 @@ class Linker:
     ) -> UpdateReport:
         """Recompute the pairs whose inputs changed; drop pairs of removed documents."""
         t0 = time.perf_counter()
-        rep = UpdateReport()
+        rep = self._report = UpdateReport()
         metas = self.documents()
         meta_by_id = {d.id: d for d in metas}
         plan = plan_pairs(metas)
@@ -157,6 +158,8 @@ class Linker:
         catalog: Catalog | None = None
         # The configured model name, not the loaded model: checking states must not load it.
         version = self.params.version() + "|" + (self.settings.embed_model or "default-e5") + "|clauses"
+        if self.params.implements_as_query:  # tasks embedded as queries: by which query encoder
+            version += "|query:" + self.settings.query_backend
         wanted: list[tuple[Pair, str]] = []
         for pair in plan:
             sd, td, fam = pair
@@ -235,7 +238,7 @@ class Linker:
 
     def _clause_vectors(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
         """Vectors of provision clauses (ids ``<provision id>#<n>``), cached like provision vectors."""
-        return self._cached(self.embedder.model_id, texts)
+        return self._cached(self.embedder.model_id, texts, self._report)
 
     def _compute(
         self, pair: Pair, load: Callable[[str], Document], f: Features, catalog: Catalog | None

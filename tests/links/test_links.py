@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.coverage import compute_coverage
+from index.embed import FakeEmbedder
 from index.links.db import LinkStore
 from index.links.tracking import BadTracker, read_tracker
 from index.links.update import Linker
@@ -151,3 +153,34 @@ def test_recomputing_citations_replaces_them(linked_copy: Settings) -> None:
     assert before.get("cites", 0) > 0
     assert linker.update(force=True).computed
     assert linker.links.count() == before
+
+
+class _QueryAwareFake(FakeEmbedder):
+    """TEST DOUBLE: the fake embedder, but a query is embedded with its prompt, so query and
+    passage vectors of one text differ (as with E5)."""
+
+    def __init__(self) -> None:
+        super().__init__(64)
+        self.model_id = "fake-query-aware-64"
+
+    def encode_queries(self, texts):  # type: ignore[no-untyped-def]
+        return self._encode([f"query: {t}" for t in texts])
+
+
+def test_tasks_are_embedded_as_queries_under_their_own_cache_key(linked_copy: Settings) -> None:
+    from index.links.linker import linkable, text_hash
+    from index.links.text import task_text
+
+    linker = Linker(linked_copy, embedder=_QueryAwareFake())
+    first = linker.update(force=True)
+    tasks = linkable(linker.store.get_document("03/NQ-CP"))
+    hashes = {p.id: text_hash(task_text(p)) for p in tasks}
+    queries = linker.links.vectors("fake-query-aware-64#query/", hashes)
+    passages = linker.links.vectors("fake-query-aware-64", hashes)
+    assert set(queries) == set(passages) == set(hashes)  # every task, in both spaces
+    assert all(not np.allclose(queries[k], passages[k]) for k in hashes)
+    # the resolution's provisions are passages only
+    res = {p.id: text_hash(task_text(p)) for p in linkable(linker.store.get_document("57-NQ/TW"))}
+    assert not linker.links.vectors("fake-query-aware-64#query/", res)
+    assert first.embedded > len(hashes)
+    assert linker.update(force=True).embedded == 0  # all from the cache

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from index.links.linker import Features, LinkParams, link_implements, link_related
+from index.links.linker import Features, LinkParams, _horizons, link_implements, link_related
 from index.links.text import TermStats, clauses, task_text, terms
 from index.links.themes import concrete_themes, themes_of
 from ingest.models import DocKind, DocMeta, Document, Provision
@@ -490,3 +490,97 @@ def test_a_weaker_target_is_judged_against_the_figure_of_the_same_measure() -> N
     assert "THẤP HƠN" in online.reason
     assert economy.evidence["target_figures"] == [30.0] and not economy.evidence["weaker"]
     assert "target_figures" not in got[f"{pid}:PL1.3"].evidence  # nothing to compare it with
+
+
+def test_a_table_row_is_compared_with_its_own_part_of_a_clause_with_two_figures() -> None:
+    # SYNTHETIC goal stating two measures in one clause, and a SYNTHETIC indicator row in the
+    # shape tables are parsed into (named cells), on the second measure.
+    rid, pid = "109-NQ/TW", "110/NQ-CP"
+    goal = "Kinh phí chi cho nghiên cứu phát triển đạt 2% GDP, trong đó kinh phí từ xã hội chiếm hơn 60%."
+    res = _goals(rid, [_node(rid, "II.1.p1", "para", goal, "II.1")])
+    cells = {
+        "Chỉ tiêu": "Tỉ trọng kinh phí từ xã hội trong kinh phí chi cho nghiên cứu phát triển",
+        "Đơn vị": "%",
+        "Kết quả": ">= 50",
+    }
+    prog = _indicators(pid, [" | ".join(cells.values())])
+    prog.provisions[-1].fields = cells
+    f, _ = _features([res, prog])
+    (lk,) = [
+        x
+        for x in link_implements(f, prog, res, replace(LinkParams(), implements=0.0))
+        if x.target.endswith("p1")
+    ]
+    assert lk.evidence["source_figures"] == [50.0]  # read from the "Kết quả" cell
+    assert lk.evidence["target_figures"] == [60.0] and lk.evidence["weaker"]  # not the 2% of GDP
+
+
+def test_horizons_of_a_flat_goals_part() -> None:
+    # SYNTHETIC goals part whose horizons are bullets, with the goals after them as siblings; a
+    # SYNTHETIC indicator row of 2045 gets the bonus on the 2045 goal, not on the 2030 one.
+    rid, pid = "111-NQ/TW", "112/NQ-CP"
+    res = Document(
+        rid,
+        DocMeta(number=rid, kind=DocKind.RESOLUTION, date="2030-01-01"),
+        "synthetic",
+        "md",
+        rid,
+        [
+            _node(rid, "II", "part", "II- MỤC TIÊU"),
+            _node(rid, "II.d1", "dash", "- Mục tiêu cụ thể đến năm 2030", "II"),
+            _node(rid, "II.d2", "dash", "+ Toàn bộ trường học được kết nối internet tốc độ cao.", "II"),
+            _node(rid, "II.d3", "dash", "- Tầm nhìn đến năm 2045", "II"),
+            _node(
+                rid,
+                "II.p1",
+                "para",
+                "Mọi trường học được kết nối internet tốc độ cao, học trên môi trường số.",
+                "II",
+            ),
+        ],
+    )
+    for i, p in enumerate(res.provisions):
+        p.ordinal = i
+    assert {k: v for k, v in _horizons(res).items() if k.endswith(("d2", "p1"))} == {
+        f"{rid}:II.d2": {"2030"},
+        f"{rid}:II.p1": {"2045"},
+    }
+    row = "Tỉ lệ trường học được kết nối internet tốc độ cao"
+    prog = _indicators(pid, [row])
+    prog.provisions[1] = _node(pid, "PL1.I", "group", "Tầm nhìn đến năm 2045", "PL1")
+    f, _ = _features([res, prog])
+    bonus = {
+        lk.target
+        for lk in link_implements(
+            f, prog, res, replace(LinkParams(), implements=0.0, max_targets=9, keep_within=0.0)
+        )
+        if "chỉ tiêu ↔ mục tiêu" in lk.reason
+    }
+    assert bonus == {f"{rid}:II.p1"}  # one goal, of the row's horizon
+
+
+def test_headings_of_indicator_tables_and_goals_parts() -> None:
+    from index.links.linker import _INDICATORS, _is_goals_heading
+    from ingest.normalize import index_form
+
+    tables = [
+        "DANH MỤC CÁC CHỈ TIÊU CỤ THỂ",
+        "I. CÁC CHỈ TIÊU CHỦ YẾU",
+        "II- CHỈ TIÊU",
+        "1. Chỉ tiêu cụ thể",
+        "Phụ lục số 01: Chỉ tiêu",
+        "PHỤ LỤC 1A - CHỈ TIÊU",
+        "HỆ THỐNG CHỈ TIÊU",
+        "Biểu 1: Các chỉ tiêu",
+    ]
+    assert all(_INDICATORS.match(index_form(h)) for h in tables)
+    assert not any(
+        _INDICATORS.match(index_form(h))
+        for h in ["Chỉ tiêu thi đua của các cơ quan", "DANH MỤC CÁC NHIỆM VỤ", "PHỤ LỤC II"]
+    )
+    goals = ["II- MỤC TIÊU", "II. MỤC TIÊU VÀ TẦM NHÌN", "II- QUAN ĐIỂM, MỤC TIÊU", "Phần thứ hai: MỤC TIÊU"]
+    assert all(_is_goals_heading(_node("X", "II", "part", h)) for h in goals)
+    assert not any(
+        _is_goals_heading(_node("X", "II", "part", h))
+        for h in ["II. MỤC TIÊU, NHIỆM VỤ VÀ GIẢI PHÁP", "III- NHIỆM VỤ, GIẢI PHÁP"]
+    )
