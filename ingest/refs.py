@@ -49,8 +49,9 @@ _TYPE_RE = "|".join(re.escape(t) for t in _DOC_TYPES)
 _DATE_VI = r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})"
 _DATE_NUM = r"ngày\s+(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})"
 # "Nghị quyết số 57-NQ/TW", "Nghị quyết 71-NQ/TW", "văn bản số 15000-CV/VPTW" — type word optional.
-# Laws and Assembly resolutions carry a year and one code: 193/2025/QH15, 91/2015/QH13.
-_LAW_NUMBER = r"\b\d{1,4}/\d{4}/[A-ZĐ]{2,}\d{0,2}\b"
+# Laws, Assembly resolutions and decrees carry a year and a code: 193/2025/QH15, 91/2015/QH13, and
+# with the type's code before the issuer's: 193/2025/NQ-QH15, 88/2025/NĐ-CP, 15/2023/TT-BGDĐT.
+_LAW_NUMBER = r"\b\d{1,4}/\d{4}/[A-ZĐ]{2,}\d{0,2}(?:-[A-ZĐ]{2,}\d{0,2})?\b"
 _DOC_RE = re.compile(
     rf"(?:(?P<type>{_TYPE_RE})\s+(?:số\s*:?\s*)?)?(?P<num>{_LAW_NUMBER}|{NUMBER_RE.pattern})"
     rf"(?:\s*,?\s*(?:{_DATE_VI}|{_DATE_NUM}|năm\s+(?P<year>\d{{4}})))?",

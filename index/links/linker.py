@@ -49,7 +49,7 @@ from ingest.models import DocKind, Document, Provision
 from ingest.normalize import index_form
 from ingest.refs import Reference, find_references, number_key
 
-PARAMS_VERSION = "9"  # session 7: indicator bonus to one goal; figures of the same measure
+PARAMS_VERSION = "10"  # session 7: indicator bonus to one goal; figures of one measure; law numbers
 _NOT_CONTENT_KINDS = {"preamble", "closing", "programme", "appendix", "part", "heading", "group", "table"}
 _SECTION_KINDS = {"item", "group", "section", "subitem"}
 # Sections that relate no theme: the assignments (tổ chức thực hiện) and the assessment of the
@@ -831,12 +831,19 @@ def _place_path(ref: Reference, doc: Document) -> list[str]:
 def link_cites(doc: Document, cat: Catalog) -> list[Link]:
     """Explicit references in ``doc`` resolved to ingested documents/provisions, else external."""
     own = number_key(doc.meta.number or doc.id)
+    implemented = {number_key(n) for n in doc.meta.implements}
+
+    def own_column(cell: str) -> bool:
+        """A cell that only names the resolution the whole table carries out (a tracker's "Nghị
+        quyết" column) is the table's metadata, not a reference the row makes."""
+        return number_key(cell.strip()) in implemented
+
     seen: set[tuple[str, str]] = set()
     out: list[Link] = []
     for p in doc.provisions:
         if p.gap:
             continue
-        text = p.text if not p.fields else " | ".join(v for v in p.fields.values() if v)
+        text = p.text if not p.fields else " | ".join(v for v in p.fields.values() if v and not own_column(v))
         for ref in find_references(text):
             link = _resolve(ref, p, doc, own, cat)
             if link is None or (link.source, link.target) in seen:

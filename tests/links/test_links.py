@@ -184,3 +184,10 @@ def test_tasks_are_embedded_as_queries_under_their_own_cache_key(linked_copy: Se
     assert not linker.links.vectors("fake-query-aware-64#query/", res)
     assert first.embedded > len(hashes)
     assert linker.update(force=True).embedded == 0  # all from the cache
+
+
+def test_tracker_rows_cite_what_their_text_names_not_their_resolution_column(links: LinkStore) -> None:
+    cited = {lk.target for lk in links.links_of(["tracking:005_NQ66~2"], ["cites"], direction="out")}
+    assert cited == {"ext:178-QĐ/TW"}  # "… Quy định số 178-QĐ/TW …" in the task's text
+    # the "Nghị quyết" column only says which resolution the row serves: not a reference it makes
+    assert not links.links_of(["tracking:001_NQ79"], ["cites"], direction="out")

@@ -25,13 +25,16 @@ def test_document_with_vietnamese_date() -> None:
 def test_numeric_date_year_and_law_numbers() -> None:
     refs = find_references(
         "Kết luận số 69-KL/TW, Nghị quyết 71-NQ/TW năm 2025, văn bản số 15000-CV/VPTW "
-        "ngày 23/5/2025 và Nghị quyết số 193/2025/QH15"
+        "ngày 23/5/2025 và Nghị quyết số 193/2025/QH15; Nghị quyết số 193/2025/NQ-QH15, "
+        "Thông tư số 15/2023/TT-BGDĐT"
     )
     assert [(r.number, r.date) for r in refs] == [
         ("69-KL/TW", None),
         ("71-NQ/TW", "2025"),
         ("15000-CV/VPTW", "2025-05-23"),
         ("193/2025/QH15", None),
+        ("193/2025/NQ-QH15", None),  # the type's code before the issuer's: kept whole
+        ("15/2023/TT-BGDĐT", None),
     ]
 
 
