@@ -178,7 +178,7 @@ class Linker:
         gone = [k for k in stored if k not in set(plan)]
         rep.dropped = self.links.drop_pairs(gone)
         if wanted:
-            features = self._features(metas, load, wanted, rep)
+            features = self._features(metas, load, wanted)
             for n, (pair, state) in enumerate(wanted):
                 if on_pair:
                     on_pair(pair, n, len(wanted))
@@ -194,14 +194,13 @@ class Linker:
         metas: list[Document],
         load: Callable[[str], Document],
         wanted: list[tuple[Pair, str]],
-        rep: UpdateReport,
     ) -> Features:
         need = {d for (sd, td, fam), _ in wanted if fam != "cites" for d in (sd, td)}
         provs = [p for d in sorted(need) for p in linkable(load(d))]
         # IDF over every linkable provision of the corpus: stable whatever pairs are computed.
         all_terms = (terms(task_text(p)) for d in metas for p in linkable(load(d.id)))
         stats = TermStats.build(all_terms)
-        vectors = self._cached(self.embedder.model_id, {p.id: task_text(p) for p in provs}, rep)
+        vectors = self._cached(self.embedder.model_id, {p.id: task_text(p) for p in provs})
         # Tasks of programmes and plans are also embedded as queries (see ``implements_as_query``).
         sources = {
             p.id: task_text(p)
@@ -209,7 +208,7 @@ class Linker:
             if fam == "implements"
             for p in linkable(load(sd))
         }
-        queries = self._cached(self._query_model_id(), sources, rep, as_query=True) if sources else {}
+        queries = self._cached(self._query_model_id(), sources, as_query=True) if sources else {}
         return Features(
             vectors=vectors, stats=stats, clause_encoder=self._clause_vectors, query_vectors=queries
         )
@@ -219,9 +218,10 @@ class Linker:
         return f"{emb.model_id}#query/{getattr(emb, 'query_backend', '')}"
 
     def _cached(
-        self, model_id: str, texts: dict[str, str], rep: UpdateReport | None = None, *, as_query: bool = False
+        self, model_id: str, texts: dict[str, str], *, as_query: bool = False
     ) -> dict[str, np.ndarray]:
-        """Vectors of ``{id: text}``: those cached for the same text, the others embedded and cached."""
+        """Vectors of ``{id: text}``: those cached for the same text, the others embedded, cached
+        and counted in the running update's report."""
         hashes = {k: text_hash(t) for k, t in texts.items()}
         cached = self.links.vectors(model_id, hashes)
         missing = [k for k in texts if k not in cached]
@@ -232,13 +232,13 @@ class Linker:
             fresh = {k: (hashes[k], np.asarray(v, np.float32)) for k, v in zip(missing, vecs, strict=True)}
             self.links.put_vectors(model_id, fresh)
             cached.update({k: v for k, (_, v) in fresh.items()})
-            if rep is not None:
-                rep.embedded += len(missing)
+            if self._report is not None:
+                self._report.embedded += len(missing)
         return cached
 
     def _clause_vectors(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
         """Vectors of provision clauses (ids ``<provision id>#<n>``), cached like provision vectors."""
-        return self._cached(self.embedder.model_id, texts, self._report)
+        return self._cached(self.embedder.model_id, texts)
 
     def _compute(
         self, pair: Pair, load: Callable[[str], Document], f: Features, catalog: Catalog | None
