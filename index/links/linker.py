@@ -351,7 +351,7 @@ def _figure_parts(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def _figure_note(s: Provision, t: Provision, stats: TermStats) -> tuple[str, dict]:
+def _figure_note(s: Provision, t: Provision, f: Features) -> tuple[str, dict]:
     """Compare percent figures of the same measure: a source figure below the resolution's is a
     weaker target.
 
@@ -363,12 +363,12 @@ def _figure_note(s: Provision, t: Provision, stats: TermStats) -> tuple[str, dic
     sf = _row_figures(s) or figures(task_text(s))
     if not sf:
         return "", {}
-    st = terms(task_text(s))
-    weight = sum(stats.idf(x) ** 2 for x in st) or 1.0
+    st, idf = f.terms(s), f.stats.idf
+    weight = sum(idf(x) ** 2 for x in st) or 1.0
 
     def share(m: str) -> tuple[float, int]:  # of the task's weight; the shorter part on a tie
         mt = terms(m)
-        return sum(stats.idf(x) ** 2 for x in st & mt) / weight, -len(mt)
+        return sum(idf(x) ** 2 for x in st & mt) / weight, -len(mt)
 
     near, measure, part = max(
         ((share(m), m, x) for m, x in _figure_parts(t.text)), key=lambda x: x[0], default=((0.0, 0), "", "")
@@ -402,6 +402,7 @@ def _indicators_to_goals(
     src: Sequence[Provision],
     tgt_doc: Document,
     tgt: Sequence[Provision],
+    idx: tuple[dict[str, Provision], dict[str, Provision]],
     content: np.ndarray,
     struct: np.ndarray,
 ) -> np.ndarray:
@@ -412,7 +413,7 @@ def _indicators_to_goals(
 
     Horizons match when they share a year, or when either side states none — except a goal
     without one in a resolution whose other goals state theirs."""
-    sidx, tidx = _by_id(src_doc), _by_id(tgt_doc)
+    sidx, tidx = idx
     goals = np.array([_in_goals(t, tidx) for t in tgt], dtype=bool)
     indicator = np.array([goals.any() and _is_indicator(s, sidx) for s in src], dtype=bool)
     if not indicator.any():
@@ -462,6 +463,7 @@ def link_implements(
         cos = np.maximum(cos, _best_clause_cos(f, smat, tgt))
     dense = _dense_scaled(cos)
     lex, shared = _lex_matrix(f, src, tgt)
+    indicator = np.zeros(len(src), dtype=bool)  # rows of a table of indicators (implements only)
     if link_type == "implements":
         smap = section_map(f, src_doc, tgt_doc)
         sidx, tidx = _by_id(src_doc), _by_id(tgt_doc)
@@ -472,9 +474,8 @@ def link_implements(
             if sec is not None and sec.id in smap:
                 struct[i] = np.array([1.0 if ti == smap[sec.id][0] else 0.0 for ti in titem])
         content = 0.40 * dense + 0.30 * lex
-        indicator = np.zeros(len(src), dtype=bool)
         if params.implements_indicators_to_goals:
-            indicator = _indicators_to_goals(src_doc, src, tgt_doc, tgt, content, struct)
+            indicator = _indicators_to_goals(src_doc, src, tgt_doc, tgt, (sidx, tidx), content, struct)
         score = content + 0.30 * struct
         threshold = params.implements
         # A plan section that repeats an assignment item of part IV ("Đảng đoàn Quốc hội lãnh đạo
@@ -487,7 +488,6 @@ def link_implements(
         )
     else:
         struct = np.zeros_like(dense)
-        indicator = np.zeros(len(src), dtype=bool)
         score = content = 0.55 * dense + 0.45 * lex
         threshold = params.reports_on
         assigned = np.zeros(len(tgt), bool)
@@ -504,7 +504,7 @@ def link_implements(
                 extra.append("chỉ tiêu ↔ mục tiêu: " + short(tidx[titem[j]].heading, 70))
             elif struct[i, j]:
                 extra.append("cùng mục: " + short(tidx[titem[j]].heading, 70))
-            note, fig = _figure_note(s, t, f.stats) if link_type == "implements" else ("", {})
+            note, fig = _figure_note(s, t, f) if link_type == "implements" else ("", {})
             if note:
                 extra.append(note)
             out.append(
