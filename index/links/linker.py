@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from index.links.model import EXTERNAL_PREFIX, Link
-from index.links.text import TermStats, clauses, figures, short, task_text, terms
+from index.links.text import TermStats, clauses, figures, phrases, short, task_text, terms
 from index.links.themes import (
     WORKFORCE,
     concrete_themes,
@@ -49,7 +49,7 @@ from ingest.models import DocKind, Document, Provision
 from ingest.normalize import index_form
 from ingest.refs import Reference, find_references, number_key
 
-PARAMS_VERSION = "10"  # session 7: indicator bonus to one goal; figures of one measure; law numbers
+PARAMS_VERSION = "11"  # session 8: reasons show shared phrases («an ninh năng lượng»), not syllable pairs
 _NOT_CONTENT_KINDS = {"preamble", "closing", "programme", "appendix", "part", "heading", "group", "table"}
 _SECTION_KINDS = {"item", "group", "section", "subitem"}
 # Sections that relate no theme: the assignments (tổ chức thực hiện) and the assessment of the
@@ -225,6 +225,10 @@ class Features:
             self._terms[p.id] = terms(task_text(p))
         return self._terms[p.id]
 
+    def phrases(self, p: Provision, shared: list[str]) -> list[str]:
+        """``shared`` key terms as phrases of ``p``'s text, for a reason a reader can check."""
+        return phrases(task_text(p), shared, self.stats.idf)
+
     def matrix(self, ps: Sequence[Provision]) -> np.ndarray:
         return np.stack([self.vectors[p.id] for p in ps]) if ps else np.zeros((0, 1), np.float32)
 
@@ -316,10 +320,10 @@ def section_map(f: Features, src_doc: Document, tgt_doc: Document) -> dict[str, 
 # -- implements / reports_on / related -----------------------------------------------------
 
 
-def _reason(kind: str, shared: list[str], cos: float, extra: str = "") -> str:
+def _reason(kind: str, shown: list[str], cos: float, extra: str = "") -> str:
     parts = []
-    if shared:
-        parts.append("từ khóa chung: " + ", ".join(f"«{t}»" for t in shared[:5]))
+    if shown:
+        parts.append("từ khóa chung: " + ", ".join(f"«{t}»" for t in shown))
     parts.append(f"tương đồng ngữ nghĩa {cos:.2f}")
     if extra:
         parts.append(extra)
@@ -507,6 +511,7 @@ def link_implements(
             note, fig = _figure_note(s, t, f) if link_type == "implements" else ("", {})
             if note:
                 extra.append(note)
+            shown = f.phrases(s, shared.get((i, j), []))
             out.append(
                 Link(
                     type=link_type,
@@ -515,12 +520,12 @@ def link_implements(
                     source_doc=src_doc.id,
                     target_doc=tgt_doc.id,  # type: ignore[arg-type]
                     score=float(score[i, j]),
-                    reason=_reason(link_type, shared.get((i, j), []), float(cos[i, j]), "; ".join(extra)),
+                    reason=_reason(link_type, shown, float(cos[i, j]), "; ".join(extra)),
                     evidence={
                         "dense": round(float(cos[i, j]), 4),
                         "lex": round(float(lex[i, j]), 4),
                         "struct": float(struct[i, j]),
-                        "shared_terms": shared.get((i, j), [])[:8],
+                        "shared_terms": shown,
                         **fig,
                     },
                 )
@@ -675,6 +680,7 @@ def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkPara
         clause_a, clause_b, common = why[(i, j)]
         s, t = (a[i], b[j]) if a[i].id < b[j].id else (b[j], a[i])
         cs, ct = (clause_a, clause_b) if s is a[i] else (clause_b, clause_a)
+        shown = f.phrases(s, shared.get((i, j), []))
         out.append(
             Link(
                 type="related",
@@ -686,13 +692,13 @@ def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkPara
                 reason="chủ đề chung: "
                 + ", ".join(f"«{c}»" for c in common)
                 + f"; đoạn tương ứng: «{short(cs, 110)}» ↔ «{short(ct, 110)}»; "
-                + _reason("related", shared.get((i, j), []), float(best_cos[i, j])),
+                + _reason("related", shown, float(best_cos[i, j])),
                 evidence={
                     "themes": common,
                     "clauses": [cs, ct],
                     "dense": round(float(best_cos[i, j]), 4),
                     "lex": round(float(lex[i, j]), 4),
-                    "shared_terms": shared.get((i, j), [])[:8],
+                    "shared_terms": shown,
                 },
             )
         )

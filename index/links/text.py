@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ingest.models import Provision
@@ -56,6 +56,50 @@ def terms(text: str) -> set[str]:
         else:
             run.append(syl)
     return out
+
+
+def phrases(text: str, shared: Iterable[str], idf: Callable[[str], float], n: int = 5) -> list[str]:
+    """The shared key terms as a reader finds them in ``text``: runs of overlapping terms joined.
+
+    Key terms are syllable pairs, so "an ninh năng lượng quốc gia" shares «an ninh», «ninh năng»,
+    «năng lượng», «lượng quốc», «quốc gia» with another text; shown one by one they read as
+    fragments. Consecutive shared pairs are joined into the phrase of ``text`` they cover
+    (punctuation between them kept: "lãnh đạo, chỉ đạo"), phrases ranked by the IDF of their
+    terms, the ``n`` best returned (none that only repeats part of a better one).
+    """
+    keep = set(shared)
+    if not keep:
+        return []
+    t = index_form(text)
+    found: dict[str, float] = {}
+
+    def close(run: list[re.Match[str]]) -> None:
+        start = None
+        weight = 0.0
+        for k in range(len(run)):
+            pair = f"{run[k].group()} {run[k + 1].group()}" if k + 1 < len(run) else None
+            if pair in keep:
+                start = k if start is None else start
+                weight += idf(pair)
+            elif start is not None:
+                span = " ".join(t[run[start].start() : run[k].end()].split())
+                found[span] = max(found.get(span, 0.0), weight)
+                start, weight = None, 0.0
+
+    run: list[re.Match[str]] = []
+    for m in _SYL.finditer(t):
+        syl = m.group()
+        if syl in _STOP or len(syl) < 2:
+            close(run)
+            run = []
+        else:
+            run.append(m)
+    close(run)
+    out: list[str] = []
+    for x in sorted(found, key=lambda x: (-found[x], x)):  # a phrase inside a shown one adds nothing
+        if not any(x in y for y in out):
+            out.append(x)
+    return out[:n]
 
 
 # Clause boundaries inside a provision: after ``.``, ``;``, ``:``, ``!`` or ``?``, and line breaks.

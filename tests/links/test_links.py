@@ -53,6 +53,41 @@ def test_implements_follow_the_programme_structure(links: LinkStore) -> None:
     assert all(0.0 <= lk.score <= 1.0 and lk.reason for lk in every)
 
 
+def test_reasons_show_phrases_of_the_source_text() -> None:
+    # SYNTHETIC sentences: overlapping syllable pairs come back as the phrase they form.
+    from index.links.text import phrases, terms
+
+    a = (
+        "Tăng cường lãnh đạo, chỉ đạo bảo đảm an ninh năng lượng quốc gia, phát triển năng lượng tái tạo"
+        ", tiết kiệm năng lượng"
+    )
+    b = "Bảo đảm vững chắc an ninh năng lượng quốc gia; phát triển năng lượng tái tạo"
+    shared = terms(a) & terms(b)
+    assert "lượng quốc" in shared  # a pair across two words, unreadable alone
+    got = phrases(a, shared, lambda t: 1.0)
+    assert got[0] == "an ninh năng lượng quốc gia" and "năng lượng tái tạo" in got
+    assert "năng lượng" not in got  # part of a phrase already shown
+    assert not any("lượng quốc" == x for x in got)
+    assert phrases(a, set(), lambda t: 1.0) == []
+
+
+def test_every_shown_key_term_is_in_the_source_text(links: LinkStore, linked_home: Settings) -> None:
+    from index.links.text import task_text
+    from ingest.normalize import index_form
+
+    st = Store(linked_home.db_path)
+    try:
+        every = links.links_between_docs(source_doc="03/NQ-CP", target_doc="57-NQ/TW", types=["implements"])
+        shown = [(lk, lk.evidence.get("shared_terms", [])) for lk in every]
+        assert sum(bool(x) for _, x in shown) > len(every) // 2
+        for lk, xs in shown[:60]:
+            text = " ".join(index_form(task_text(st.get_provision(lk.source))).split())
+            assert all(x in text for x in xs), (lk.source, xs)
+            assert all(f"«{x}»" in lk.reason for x in xs)
+    finally:
+        st.close()
+
+
 def test_tracker_rows_are_linkable(links: LinkStore) -> None:
     rows = links.tracked_tasks()
     assert len(rows) == 69 and all(r.id.startswith("tracking:") for r in rows)
