@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from eval.metrics import METRIC_KEYS, aggregate, query_metrics
 from eval.stamp import run_stamp, write_json
@@ -62,7 +62,7 @@ def prepare_index(base: Settings, law_path: Path, progress: bool = True) -> Sett
 
 
 def evaluate_retrieval(base: Settings, law_path: Path, questions_path: Path, *, out: Path | None = None,
-                       depth: int = 40, progress: bool = True, fusion: str = "rrf") -> dict[str, Any]:
+                       depth: int = 40, progress: bool = True, fusion: Literal["rrf", "dbsf"] = "rrf") -> dict[str, Any]:
     from index.retrieve import Retriever
 
     t0 = time.perf_counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -30,7 +30,7 @@ def retrieval(
     law: Annotated[Path, typer.Option(help="law.json: list of {id, articles: [{id, text}]}.")],
     questions: Annotated[Path, typer.Option(help="Questions with relevant_articles.")],
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report here.")] = None,
-    fusion: Annotated[str, typer.Option(help="rrf or dbsf.")] = "rrf",
+    fusion: Annotated[Literal["rrf", "dbsf"], typer.Option(help="rrf or dbsf.")] = "rrf",
 ) -> None:
     """Retrieval metrics (R@1/5/10, MRR@10, nDCG@10) on an ALQAC-format benchmark."""
     from eval.alqac import evaluate_retrieval

@@ -59,7 +59,8 @@ def compare_backends(base: Settings, corpus: Path, bench: Path, a: str = "onnx",
 
     runs = {n: _per_query(base.model_copy(update={"query_backend": n}), corpus, bench) for n in (a, b)}
     sets = {k: paired_difference(runs[a][k], runs[b][k]) for k in runs[a]}
-    pooled = paired_difference(*([x for k in runs[n] for x in runs[n][k]] for n in (a, b)))
+    flat = [[x for k in runs[n] for x in runs[n][k]] for n in (a, b)]
+    pooled = paired_difference(flat[0], flat[1])
     lo, hi = pooled["ci95"]
     return {
         **run_stamp(),

@@ -99,8 +99,8 @@ class Reference:
 
 def find_references(text: str) -> list[Reference]:
     """Every explicit reference in ``text``, in order of appearance (pure function)."""
-    docs = [_doc_ref(m) for m in _DOC_RE.finditer(text)]
-    docs = [d for d in docs if d is not None]
+    found = [_doc_ref(m) for m in _DOC_RE.finditer(text)]
+    docs = [d for d in found if d is not None]
     out: list[Reference] = list(docs)
     for m in _PLACE_RE.finditer(text):
         owner = _following_doc(text, m.end(), docs, _ATTACH_GAP)

@@ -165,7 +165,7 @@ def _segment_of(row: SegmentRow | Row[Any]) -> Segment:
 def _by_ids(table: Any, *columns: str) -> Any:
     """Rows whose id is in a JSON list (one bound parameter, one cached statement): plain rows, no
     ORM objects — these run for every search, a few times faster than the ORM query."""
-    ids = select(literal_column("value")).select_from(func.json_each(bindparam("ids")))
+    ids: Any = select(literal_column("value")).select_from(func.json_each(bindparam("ids")))
     cols = [table.c[c] for c in columns] if columns else [table]
     return select(*cols).where(table.c.id.in_(ids))
 

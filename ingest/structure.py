@@ -440,11 +440,13 @@ class _Builder:
                 continue
             if not tt and last_row is not None:
                 # A row cut by a page break continues in an unnumbered row: merge the cells.
+                merged = last_row.fields if last_row.fields is not None else {}
                 for k, v in fields.items():
                     if v:
                         sep = "" if v[0] in ".,;:)…" else " "
-                        last_row.fields[k] = f"{last_row.fields.get(k, '')}{sep}{v}".strip()  # type: ignore[index]
-                last_row.text = " | ".join(v for v in last_row.fields.values() if v)  # type: ignore[union-attr]
+                        merged[k] = f"{merged.get(k, '')}{sep}{v}".strip()
+                last_row.fields = merged
+                last_row.text = " | ".join(v for v in merged.values() if v)
                 last_row.page_end = max(last_row.page_end or 0, block.page_end or block.page or 0) or None
                 continue
             del self.stack[row_depth:]

@@ -13,13 +13,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sqlalchemy import JSON, Float, Integer, LargeBinary, String, Text, delete, or_, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from index.links.model import Link
+from index.links.model import Link, LinkType
 from ingest.store import Store
 
 
@@ -73,7 +73,7 @@ class TrackedTaskRow(LinkBase):
 
 def _link_of(r: LinkRow) -> Link:
     return Link(
-        type=r.type,
+        type=cast(LinkType, r.type),
         source=r.source,
         target=r.target,
         source_doc=r.source_doc,  # type: ignore[arg-type]

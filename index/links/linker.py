@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from index.links.model import EXTERNAL_PREFIX, Link
+from index.links.model import EXTERNAL_PREFIX, Link, LinkType
 from index.links.text import TermStats, clauses, figures, phrases, short, task_text, terms
 from index.links.themes import (
     WORKFORCE,
@@ -425,7 +425,7 @@ def _indicators_to_goals(
     s_years, t_all = _horizons(src_doc), _horizons(tgt_doc)
     t_years = [t_all.get(t.id, set()) for t in tgt]
     dated = any(y for y, g in zip(t_years, goals, strict=True) if g)
-    for i in np.nonzero(indicator)[0]:
+    for i in np.nonzero(indicator)[0].tolist():
         y = s_years.get(src[i].id, set())
         ok = np.array(
             [
@@ -452,7 +452,12 @@ def _select(scores: np.ndarray, threshold: float, params: LinkParams) -> list[in
 
 
 def link_implements(
-    f: Features, src_doc: Document, tgt_doc: Document, params: LinkParams, *, link_type: str = "implements"
+    f: Features,
+    src_doc: Document,
+    tgt_doc: Document,
+    params: LinkParams,
+    *,
+    link_type: LinkType = "implements",
 ) -> list[Link]:
     """Programme/plan tasks → the resolution provisions they carry out (or report rows → tasks)."""
     src = linkable(src_doc)
@@ -726,6 +731,7 @@ def link_continues(f: Features, later: Document, earlier: Document, params: Link
                 continue
             before, after = p.text[max(0, ref.start - 100) : ref.start], p.text[ref.end : ref.end + 80]
             window = p.text[max(0, ref.start - 80) : ref.end + 80]
+            kind: LinkType | None
             if _SUPERSEDE_BEFORE.search(before) or _SUPERSEDE_AFTER.search(after):
                 kind = "supersedes"
             elif _CONTINUE_BEFORE.search(before):
@@ -952,11 +958,11 @@ def _resolve(ref: Reference, p: Provision, doc: Document, own: str, cat: Catalog
             f"tham chiếu {quote}; chương trình chưa được nạp (tham chiếu ngoài)",
             {"resolution": label, "external": True},
         )
-    target = progs[0]
+    prog = progs[0]
     return cite(
-        target,
-        target,
+        prog,
+        prog,
         1.0 if ref.number else 0.85,
-        f"tham chiếu {quote} → chương trình của Chính phủ thực hiện {ref.number or res_key}: {target}",
+        f"tham chiếu {quote} → chương trình của Chính phủ thực hiện {ref.number or res_key}: {prog}",
         {"resolution": ref.number or res_key},
     )

@@ -143,7 +143,7 @@ class Linker:
         meta_by_id = {d.id: d for d in metas}
         plan = plan_pairs(metas)
         stored = self.links.pair_states()
-        prov_ids = {d.id: set() for d in metas}
+        prov_ids: dict[str, set[str]] = {d.id: set() for d in metas}
         # cheap: provision ids per document, for resolving place references
         full: dict[str, Document] = {}
 

@@ -390,7 +390,7 @@ def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
         items.sort(key=lambda it: it[0])
         # A borderless table that ends the page may go on, with the same columns, on the next.
         last = items[-1][1] if items else None
-        continues = len(last.rows[0]) if borderless and last is not None and last.kind == "table" else None
+        continues = len(last.rows[0]) if borderless and last is not None and last.kind == "table" and last.rows else None
         body = [b for _, b in items if b.kind == "para" and re.sub(r"\d+", "#", b.text) not in bands]
         if body and right_edges and items[-1][1].kind == "para":
             # The page's last paragraph fills its last line: it goes on on the next page.

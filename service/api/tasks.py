@@ -146,7 +146,7 @@ def tasks_page(request: Request, ctx: Ctx, p: Annotated[_TaskParams, Depends()])
     items = select_commitments(ctx.store, p.f)
     docs = [d for d in ctx.store.documents()]
     query = request.url.query
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "c": c,
             "lead": ", ".join(c.lead) or (c.lead_as_written or ""),
