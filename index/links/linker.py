@@ -49,7 +49,7 @@ from ingest.models import DocKind, Document, Provision
 from ingest.normalize import index_form
 from ingest.refs import Reference, find_references, number_key
 
-PARAMS_VERSION = "11"  # session 8: reasons show shared phrases («an ninh năng lượng»), not syllable pairs
+PARAMS_VERSION = "11"  # session 8: reasons show shared phrases («an ninh năng lượng») found in both texts
 _NOT_CONTENT_KINDS = {"preamble", "closing", "programme", "appendix", "part", "heading", "group", "table"}
 _SECTION_KINDS = {"item", "group", "section", "subitem"}
 # Sections that relate no theme: the assignments (tổ chức thực hiện) and the assessment of the
@@ -225,9 +225,9 @@ class Features:
             self._terms[p.id] = terms(task_text(p))
         return self._terms[p.id]
 
-    def phrases(self, p: Provision, shared: list[str]) -> list[str]:
-        """``shared`` key terms as phrases of ``p``'s text, for a reason a reader can check."""
-        return phrases(task_text(p), shared, self.stats.idf)
+    def phrases(self, p: Provision, q: Provision, shared: list[str]) -> list[str]:
+        """Key terms ``p`` shares with ``q`` as phrases of both texts, for a reason a reader can check."""
+        return phrases(task_text(p), shared, self.stats.idf, other=task_text(q))
 
     def matrix(self, ps: Sequence[Provision]) -> np.ndarray:
         return np.stack([self.vectors[p.id] for p in ps]) if ps else np.zeros((0, 1), np.float32)
@@ -516,7 +516,7 @@ def link_implements(
             note, fig = _figure_note(s, t, f) if link_type == "implements" else ("", {})
             if note:
                 extra.append(note)
-            shown = f.phrases(s, shared.get((i, j), []))
+            shown = f.phrases(s, t, shared.get((i, j), []))
             out.append(
                 Link(
                     type=link_type,
@@ -685,7 +685,7 @@ def link_related(f: Features, a_doc: Document, b_doc: Document, params: LinkPara
         clause_a, clause_b, common = why[(i, j)]
         s, t = (a[i], b[j]) if a[i].id < b[j].id else (b[j], a[i])
         cs, ct = (clause_a, clause_b) if s is a[i] else (clause_b, clause_a)
-        shown = f.phrases(s, shared.get((i, j), []))
+        shown = f.phrases(s, t, shared.get((i, j), []))
         out.append(
             Link(
                 type="related",

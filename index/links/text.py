@@ -58,33 +58,57 @@ def terms(text: str) -> set[str]:
     return out
 
 
-def phrases(text: str, shared: Iterable[str], idf: Callable[[str], float], n: int = 5) -> list[str]:
+def _joined(ms: list[re.Match[str]]) -> str:
+    return " ".join(m.group() for m in ms)
+
+
+def phrases(
+    text: str, shared: Iterable[str], idf: Callable[[str], float], n: int = 5, other: str | None = None
+) -> list[str]:
     """The shared key terms as a reader finds them in ``text``: runs of overlapping terms joined.
 
     Key terms are syllable pairs, so "an ninh năng lượng quốc gia" shares «an ninh», «ninh năng»,
     «năng lượng», «lượng quốc», «quốc gia» with another text; shown one by one they read as
     fragments. Consecutive shared pairs are joined into the phrase of ``text`` they cover
     (punctuation between them kept: "lãnh đạo, chỉ đạo"), phrases ranked by the IDF of their
-    terms, the ``n`` best returned (none that only repeats part of a better one).
+    terms, the ``n`` best returned (none that only repeats part of a better one). With ``other``
+    (the text the terms are shared with), a run is cut where ``other`` does not have it whole,
+    so that a reader finds every shown phrase in both texts.
     """
     keep = set(shared)
     if not keep:
         return []
     t = index_form(text)
+    there = f" {' '.join(_SYL.findall(index_form(other)))} " if other is not None else None
     found: dict[str, float] = {}
+
+    def emit(ms: list[re.Match[str]]) -> None:
+        """One run of shared pairs (``ms`` its syllables), cut into pieces ``other`` has whole."""
+
+        def end(a: int) -> int:  # the last syllable of the longest piece from ``a`` that ``other`` has
+            b = len(ms) - 1
+            while there is not None and b > a + 1 and f" {_joined(ms[a : b + 1])} " not in there:
+                b -= 1
+            return b
+
+        a = 0
+        while a < len(ms) - 1:
+            b = end(a)
+            span = " ".join(t[ms[a].start() : ms[b].end()].split())
+            weight = sum(idf(f"{ms[k].group()} {ms[k + 1].group()}") for k in range(a, b))
+            found[span] = max(found.get(span, 0.0), weight)
+            # the next piece starts on the last pair when that makes it longer ("dữ liệu quốc gia")
+            a = b - 1 if b - 1 > a and b < len(ms) - 1 and end(b - 1) > b else b
 
     def close(run: list[re.Match[str]]) -> None:
         start = None
-        weight = 0.0
         for k in range(len(run)):
             pair = f"{run[k].group()} {run[k + 1].group()}" if k + 1 < len(run) else None
             if pair in keep:
                 start = k if start is None else start
-                weight += idf(pair)
             elif start is not None:
-                span = " ".join(t[run[start].start() : run[k].end()].split())
-                found[span] = max(found.get(span, 0.0), weight)
-                start, weight = None, 0.0
+                emit(run[start : k + 1])
+                start = None
 
     run: list[re.Match[str]] = []
     for m in _SYL.finditer(t):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -69,9 +70,14 @@ def test_reasons_show_phrases_of_the_source_text() -> None:
     assert "năng lượng" not in got  # part of a phrase already shown
     assert not any("lượng quốc" == x for x in got)
     assert phrases(a, set(), lambda t: 1.0) == []
+    # A run the other text does not hold whole is cut where it does: both pieces are in both texts.
+    a, b = "Xây dựng hạ tầng dữ liệu quốc gia", "Hạ tầng dữ liệu; cơ sở dữ liệu quốc gia"
+    assert phrases(a, terms(a) & terms(b), lambda t: 1.0) == ["hạ tầng dữ liệu quốc gia"]
+    got = phrases(a, terms(a) & terms(b), lambda t: 1.0, other=b)
+    assert sorted(got) == ["dữ liệu quốc gia", "hạ tầng dữ liệu"]
 
 
-def test_every_shown_key_term_is_in_the_source_text(links: LinkStore, linked_home: Settings) -> None:
+def test_every_shown_key_term_is_in_both_texts(links: LinkStore, linked_home: Settings) -> None:
     from index.links.text import task_text
     from ingest.normalize import index_form
 
@@ -81,8 +87,9 @@ def test_every_shown_key_term_is_in_the_source_text(links: LinkStore, linked_hom
         shown = [(lk, lk.evidence.get("shared_terms", [])) for lk in every]
         assert sum(bool(x) for _, x in shown) > len(every) // 2
         for lk, xs in shown[:60]:
-            text = " ".join(index_form(task_text(st.get_provision(lk.source))).split())
-            assert all(x in text for x in xs), (lk.source, xs)
+            for pid in (lk.source, lk.target):  # the shown phrase, words in order, in both texts
+                words = " ".join(re.findall(r"[^\W\d_]+", index_form(task_text(st.get_provision(pid)))))
+                assert all(" ".join(re.findall(r"[^\W\d_]+", x)) in words for x in xs), (pid, xs)
             assert all(f"«{x}»" in lk.reason for x in xs)
     finally:
         st.close()
