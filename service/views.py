@@ -125,6 +125,43 @@ def highlight_spans(text: str, words: set[str]) -> list[tuple[str, bool]]:
     return out
 
 
+def phrase_spans(text: str, phrases: list[str]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, matched) runs: a piece matches when it reads as one of ``phrases``.
+
+    The phrases are a link's shared key terms (accented, lower case, as
+    :func:`index.links.text.phrases` shows them); they match whatever punctuation and case the
+    text has between the same syllables ("lãnh đạo, chỉ đạo" ↔ "Lãnh đạo chỉ đạo").
+    """
+    import re
+
+    from ingest.normalize import index_form
+
+    folded = index_form(text)
+    if len(folded) != len(text):  # positions must carry over to the original text
+        folded = text.lower()
+    spans: list[tuple[int, int]] = []
+    for ph in phrases:
+        syls = re.findall(r"[^\W\d_]+", ph)
+        if not syls:
+            continue
+        pat = re.compile(r"(?<!\w)" + r"[^\w]+".join(re.escape(s) for s in syls) + r"(?!\w)")
+        spans += [m.span() for m in pat.finditer(folded)]
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for a, b in sorted(spans):
+        if a < pos:  # overlaps a span already marked
+            a = pos
+        if a >= b:
+            continue
+        if a > pos:
+            out.append((text[pos:a], False))
+        out.append((text[a:b], True))
+        pos = b
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
+
+
 def query_words(query: str) -> set[str]:
     """Folded, lower-cased words of a query worth highlighting (two letters or more)."""
     import re

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup, escape
 
 from index.links.db import LinkStore
 from service.api import get_ctx, templates
@@ -149,11 +150,36 @@ def links_page(
     )
 
 
+def _marked_phrases(text: str, phrases: list[str], width: int = 240) -> Markup:
+    """HTML of an excerpt of ``text`` (escaped) with a link's shared phrases in <mark>.
+
+    The excerpt is the first ``width`` characters, or, when no phrase is marked there, the
+    stretch around the first one (a long provision often names the shared task late).
+    """
+    from service.views import phrase_spans
+
+    spans = phrase_spans(text, phrases)
+    first = next((sum(len(p) for p, _ in spans[:k]) for k, (_, hit) in enumerate(spans) if hit), 0)
+    start = 0 if first + 40 <= width else text.rfind(" ", 0, max(first - 60, 0)) + 1
+    pieces = [] if start == 0 else [("…", False)]
+    pos = 0
+    for piece, hit in spans:  # the pieces that fall in [start, start + width)
+        a, b = max(pos, start), min(pos + len(piece), start + width)
+        if a < b:
+            pieces.append((piece[a - pos : b - pos], hit))
+        pos += len(piece)
+    if start + width < len(text):
+        pieces.append(("…", False))
+    return Markup("").join(Markup("<mark>{}</mark>").format(p) if hit else escape(p) for p, hit in pieces)
+
+
 @router.get("/links/fragment/{provision_id:path}", response_class=HTMLResponse, include_in_schema=False)
 def links_fragment(request: Request, ctx: Ctx, provision_id: str) -> HTMLResponse:
     """HTML fragment: the provision's linked provisions grouped by type (for the provision page)."""
     view = _view(ctx, provision_id, None)
     groups: dict[str, list[dict[str, Any]]] = {}
     for lk in view["links"]:
+        phrases = (lk.get("evidence") or {}).get("shared_terms") or []
+        lk = {**lk, "other_marked": _marked_phrases(lk.get("other_text") or "", phrases)}
         groups.setdefault(lk["label_vi"], []).append(lk)
     return templates.TemplateResponse(request, "links_fragment.html", {"groups": groups, "view": view})

@@ -76,3 +76,14 @@ def test_provision_page_shows_its_links(client: TestClient) -> None:
     assert page.status_code == 200 and 'id="provision-links"' in page.text
     frag = client.get("/links/fragment/57-NQ/TW:III.3")
     assert frag.status_code == 200 and "Liên kết" in frag.text and "<script" not in frag.text
+
+
+def test_fragment_marks_the_shared_phrases_in_the_linked_text(client: TestClient) -> None:
+    import re
+
+    links = client.get("/api/provisions/03/NQ-CP:PL2.69/links", params={"type": "implements"}).json()["links"]
+    shown = {x for lk in links for x in lk["evidence"]["shared_terms"]}
+    assert shown
+    frag = client.get("/links/fragment/03/NQ-CP:PL2.69").text
+    marked = {" ".join(re.findall(r"[^\W\d_]+", m.lower())) for m in re.findall(r"<mark>(.*?)</mark>", frag)}
+    assert marked and marked <= {" ".join(re.findall(r"[^\W\d_]+", x)) for x in shown}
