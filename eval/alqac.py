@@ -62,7 +62,8 @@ def prepare_index(base: Settings, law_path: Path, progress: bool = True) -> Sett
 
 
 def evaluate_retrieval(base: Settings, law_path: Path, questions_path: Path, *, out: Path | None = None,
-                       depth: int = 40, progress: bool = True, fusion: Literal["rrf", "dbsf"] = "rrf") -> dict[str, Any]:
+                       depth: int = 40, progress: bool = True,
+                       fusion: Literal["rrf", "dbsf"] = "rrf") -> dict[str, Any]:
     from index.retrieve import Retriever
 
     t0 = time.perf_counter()

@@ -31,7 +31,8 @@ def make_renditions(md_files: list[Path], out: Path) -> dict[Path, tuple[Path, P
     result: dict[Path, tuple[Path, Path]] = {}
     for md in md_files:
         docx = out / (md.stem + ".docx")
-        subprocess.run(["pandoc", "-f", "markdown-fancy_lists-smart-yaml_metadata_block", str(md), "-o", str(docx)],
+        subprocess.run(["pandoc", "-f", "markdown-fancy_lists-smart-yaml_metadata_block", str(md),
+                        "-o", str(docx)],
                        check=True, timeout=120)
         result[md] = (docx, out / (md.stem + ".pdf"))
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{out}/lo-profile", "--convert-to",

@@ -88,7 +88,7 @@ def study(
     corpus: Annotated[Path, typer.Option(help="The shared corpus folder.")] = Path("../shared/corpus"),
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report here.")] = None,
 ) -> None:
-    """Retrieval metrics on the own gold set (eval/gold/study_questions.jsonl), with and without diacritics."""
+    """Retrieval metrics on our gold set (eval/gold/study_questions.jsonl), with and without diacritics."""
     from eval.study import evaluate_study
 
     report = evaluate_study(Settings(), corpus, out=json_out)

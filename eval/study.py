@@ -81,7 +81,8 @@ def evaluate_study(base: Settings, corpus: Path, *, gold: Path = GOLD, out: Path
                 ranked = ranked_expected([h.provision_id for h in hits], expected)
                 m = query_metrics(ranked, expected)
                 per_query.append({"id": item["id"], "variant": variant, "question": text,
-                                  "expected": sorted(expected), "top": [h.provision_id for h in hits[:5]], **m})
+                                  "expected": sorted(expected),
+                                  "top": [h.provision_id for h in hits[:5]], **m})
     finally:
         retriever.close()
     from index.sync import spec_key

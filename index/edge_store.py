@@ -223,7 +223,8 @@ class EdgeStore:
                 Prefetch(limit=prefetch_limit, query=_nearest(n, v), filter=flt) for n, v in sources
             ]
             fused: Any = EdgeFusion.Rrf(k=RRF_K) if fusion == "rrf" else EdgeFusion.Dbsf()
-            req = QueryRequest(limit=limit, prefetches=prefetches, query=fused, filter=flt, with_payload=with_payload)
+            req = QueryRequest(limit=limit, prefetches=prefetches, query=fused, filter=flt,
+                               with_payload=with_payload)
         return [ScoredPoint(str(p.id), float(p.score), read_payload(p.payload)) for p in shard.query(req)]
 
     def count(self, filters: SearchFilters | None = None) -> int:

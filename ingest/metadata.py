@@ -22,7 +22,9 @@ from ingest.normalize import fold
 # 57-NQ/TW, 03/NQ-CP, 3260-KH/ĐĐQH15, 402-CV/VPĐU, 26/CT-TTg, 91/2015/QH13.
 _CODE = r"[A-ZĐ][A-ZĐa-zđ0-9]{0,11}"
 NUMBER_RE = re.compile(rf"\b(\d{{1,5}})\s*([-/])\s*((?:\d{{4}}/)?{_CODE}(?:\s*[-/]\s*{_CODE}){{1,2}})")
-SO_NUMBER_RE = re.compile(rf"\bSố\s*:?\s*(\d{{1,5}}\s*[-/]\s*(?:\d{{4}}/)?{_CODE}(?:\s*[-/]\s*{_CODE}){{1,2}})")
+SO_NUMBER_RE = re.compile(
+    rf"\bSố\s*:?\s*(\d{{1,5}}\s*[-/]\s*(?:\d{{4}}/)?{_CODE}(?:\s*[-/]\s*{_CODE}){{1,2}})"
+)
 DATE_VI_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 DATE_NUM_RE = re.compile(r"ngày\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
 PARTY_RES_RE = re.compile(r"\b\d{1,4}-(?:NQ|KL|CT)/TW\b")
@@ -194,7 +196,8 @@ def detect_meta(raw: RawDoc) -> DocMeta:
     if meta.kind == DocKind.RESOLUTION and meta.number and meta.number.upper().endswith("-KL/TW"):
         meta.issuer = meta.issuer or "Bộ Chính trị"
     if meta.title is None:
-        meta.title = next((b.text.strip().lstrip("# ") for b in raw.blocks if b.kind == "para" and b.text.strip()),
+        meta.title = next((b.text.strip().lstrip("# ") for b in raw.blocks
+                           if b.kind == "para" and b.text.strip()),
                           None)
         if meta.title and len(meta.title) > 300:
             meta.title = meta.title[:297] + "…"
@@ -279,7 +282,8 @@ def load_manifest(folder: Path) -> dict[str, dict[str, Any]]:
 
 
 def manifest_entry(manifest: dict[str, dict[str, Any]], path: Path, root: Path | None) -> dict[str, Any]:
-    rel = path.name if root is None else str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+    rel = (path.name if root is None
+           else str(path.relative_to(root)) if path.is_relative_to(root) else path.name)
     merged: dict[str, Any] = {}
     for pattern, fields in manifest.items():
         if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(path.name, pattern):

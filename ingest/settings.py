@@ -47,7 +47,8 @@ class Settings(BaseSettings):
     llm_model: str = Field("", description="Model name at that endpoint.")
     llm_api_key: str = Field("", description="API key for that endpoint.")
     search_threads: int = Field(
-        0, ge=0, description="Searches the service runs at once (0 = one more than the cores); further requests "
+        0, ge=0,
+        description="Searches the service runs at once (0 = one more than the cores); further requests "
         "wait their turn in arrival order.",
     )
     host: str = Field("127.0.0.1", description="Address `nqdoc serve` binds to.")

@@ -103,7 +103,8 @@ class SegmentRow(Base):
 
 def _engine(db_path: Path) -> Engine:
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{db_path}", json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
+    engine = create_engine(f"sqlite:///{db_path}",
+                           json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -336,7 +337,8 @@ class Store:
                 provs = [
                     _provision_of(p)
                     for p in s.scalars(
-                        select(ProvisionRow).where(ProvisionRow.doc_id == doc_id).order_by(ProvisionRow.ordinal)
+                        select(ProvisionRow).where(ProvisionRow.doc_id == doc_id)
+                        .order_by(ProvisionRow.ordinal)
                     )
                 ]
             return self._doc_of(row, provs)

@@ -203,9 +203,11 @@ def repair_blocks(blocks: tuple[Block, ...] | list[Block]) -> list[Block]:
         prev = out[-1] if out else None
         if prev is not None and prev.kind == "para" and not GAP_RE.match(prev.text):
             lone_marker = re.fullmatch(r"(?:[-–—+•*]|\d{1,3}\.|[a-zđ]\))", prev.text)
-            page_break = b.page is not None and prev.page is not None and b.page != (prev.page_end or prev.page)
+            page_break = (b.page is not None and prev.page is not None
+                          and b.page != (prev.page_end or prev.page))
             continues = (_starts_lower(text) or (page_break and text[:1].isdigit()
-                                                 and not prev.text.rstrip().endswith((".", ";", ":", "!", "?"))))
+                                                 and not prev.text.rstrip().endswith(
+                                                     (".", ";", ":", "!", "?"))))
             continues = continues and detect_marker(text) is None and not GAP_RE.match(text)
             if lone_marker or (continues and not prev.text.rstrip().endswith((":",))):
                 joined = prev.text + " " + text
@@ -226,7 +228,9 @@ class _Node:
     counters: dict[str, int] = field(default_factory=dict)
 
 
-_LEAD_MARKER = re.compile(r"^(?:[IVXLC]+\s*[-.–—:]|\(?[\dA-Za-zđĐ]{1,4}(?:\.\d{1,3})*[.)]|Điều\s+\d+\w?\.?|[-–—+•*])\s+")
+_LEAD_MARKER = re.compile(
+    r"^(?:[IVXLC]+\s*[-.–—:]|\(?[\dA-Za-zđĐ]{1,4}(?:\.\d{1,3})*[.)]|Điều\s+\d+\w?\.?|[-–—+•*])\s+"
+)
 
 
 def _shorten(text: str, limit: int = 140) -> str:
@@ -346,7 +350,8 @@ class _Builder:
             if idx is not None:
                 del self.stack[idx:]
             else:
-                while self.stack and self.stack[-1].rank > m.rank and self.stack[-1].mtype not in CONTAINER_TYPES:
+                while (self.stack and self.stack[-1].rank > m.rank
+                       and self.stack[-1].mtype not in CONTAINER_TYPES):
                     self.stack.pop()
         label = m.label
         if m.type == "dash":
@@ -379,7 +384,8 @@ class _Builder:
         if _HEADING_GAP.search(text):
             # A missing heading ("số thứ tự và tiêu đề tiểu mục …"): it closes open items and
             # holds whatever dashes follow it until the next real item.
-            while self.stack and self.stack[-1].rank >= ITEM_RANK and self.stack[-1].mtype not in CONTAINER_TYPES:
+            while (self.stack and self.stack[-1].rank >= ITEM_RANK
+                   and self.stack[-1].mtype not in CONTAINER_TYPES):
                 self.stack.pop()
             self._new("gap", self._next_label("gap"), GAP_RANK, text, page, gap=True, heading=text)
         else:
@@ -400,7 +406,8 @@ class _Builder:
         if not rows:
             return
         header = [c.strip() for c in rows[0]]
-        if self.last_header is not None and self.last_row is not None and len(header) == len(self.last_header) \
+        if self.last_header is not None and self.last_row is not None \
+                and len(header) == len(self.last_header) \
                 and _tt_column(header) is None:
             # A continuation of the previous table without its header row.
             header, rows = self.last_header, [self.last_header, *rows]
@@ -419,7 +426,8 @@ class _Builder:
             self.stack.pop()
             return
         if not in_appendix:
-            self._new("table", self._next_label("T"), PARA_RANK - 0.5, "\n".join(" | ".join(r) for r in rows[:1]),
+            self._new("table", self._next_label("T"), PARA_RANK - 0.5,
+                      "\n".join(" | ".join(r) for r in rows[:1]),
                       block.page, block.page_end, heading=" | ".join(h for h in header if h)[:140])
         base_depth = len(self.stack)
         row_depth = base_depth
@@ -452,7 +460,8 @@ class _Builder:
             del self.stack[row_depth:]
             label = tt if re.fullmatch(r"\d{1,4}(?:\.\d{1,3})*", tt) else self._next_label("r")
             first_cell = next((v for v in fields.values() if v), text)
-            last_row = self._new("row", label, PARA_RANK - 0.3, text, block.page, block.page_end, fields=fields,
+            last_row = self._new("row", label, PARA_RANK - 0.3, text, block.page, block.page_end,
+                                 fields=fields,
                                  gap=bool(GAP_RE.match(text)), heading=_shorten(first_cell)).prov
             self.stack.pop()
         del self.stack[base_depth:]
@@ -495,7 +504,8 @@ def build_provisions(raw: RawDoc, doc_id: str) -> list[Provision]:
                 continue
         m = detect_marker(text)
         top = b.stack[-1] if b.stack else None
-        if m is not None and m.type == "heading" and top is not None and top.mtype in ("appendix", "programme") \
+        if m is not None and m.type == "heading" and top is not None \
+                and top.mtype in ("appendix", "programme") \
                 and not top.prov.children:
             m = None  # an appendix's own title ("DANH MỤC CÁC NHIỆM VỤ …") is not a section
         if m is None:

@@ -45,9 +45,12 @@ def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, folders or glob patterns.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Replace documents with the same số hiệu ingested from other files.")
+        bool,
+        typer.Option("--replace", help="Replace documents with the same số hiệu ingested from other files.")
     ] = False,
-    index: Annotated[bool, typer.Option("--index/--no-index", help="Update the search index afterwards.")] = True,
+    index: Annotated[
+        bool, typer.Option("--index/--no-index", help="Update the search index afterwards.")
+    ] = True,
 ) -> None:
     """Nạp văn bản — ingest documents (PDF, scanned PDF, DOCX, HTML, Markdown, text, JSONL)."""
     from rich.console import Console
@@ -57,7 +60,8 @@ def ingest(
 
     settings = _settings()
     err = Console(stderr=True)
-    marks = {"added": "[green]+[/]", "replaced": "[yellow]~[/]", "unchanged": "[dim]=[/]", "failed": "[red]✗[/]"}
+    marks = {"added": "[green]+[/]", "replaced": "[yellow]~[/]", "unchanged": "[dim]=[/]",
+             "failed": "[red]✗[/]"}
     with Progress(
         TextColumn("[bold]Đang nạp[/]"),
         BarColumn(),
@@ -97,7 +101,8 @@ def ingest(
     else:
         s = report.summary()
         err.print(
-            f"Đã thêm {s['added']} · không đổi {s['unchanged']} · thay thế {s['replaced']} · lỗi {s['failed']}"
+            f"Đã thêm {s['added']} · không đổi {s['unchanged']} · thay thế {s['replaced']} "
+            f"· lỗi {s['failed']}"
             f"  (added / unchanged / replaced / failed) in {report.seconds:.1f}s"
         )
         for o in report.files:
@@ -132,7 +137,8 @@ def _sync_index(settings: Settings, quiet: bool) -> dict[str, Any] | None:
 
 
 @app.command(
-    epilog="Examples:\n\n  nqdoc show 57-NQ/TW\n\n  nqdoc show 57-NQ/TW:III.2 --json\n\n  nqdoc show '03/NQ-CP:PL2.17'"
+    epilog="Examples:\n\n  nqdoc show 57-NQ/TW\n\n  nqdoc show 57-NQ/TW:III.2 --json\n\n"
+           "  nqdoc show '03/NQ-CP:PL2.17'"
 )
 def show(
     key: Annotated[str, typer.Argument(help="A số hiệu (document number) or a provision id.")],
@@ -180,7 +186,8 @@ def show(
         for k, v in p["fields"].items():
             out.print(f"  [bold]{k}:[/] {v}", highlight=False)
     for c in view["children"]:
-        out.print(f"  {c['id'].split(':', 1)[1]}  {c['heading']}", highlight=False, overflow="ellipsis", no_wrap=True)
+        out.print(f"  {c['id'].split(':', 1)[1]}  {c['heading']}", highlight=False, overflow="ellipsis",
+                  no_wrap=True)
 
 
 @app.command(
@@ -191,10 +198,15 @@ def show(
 )
 def search(
     query: Annotated[str, typer.Argument(help="The question; '-' reads it from stdin.")],
-    doc: Annotated[list[str] | None, typer.Option("--doc", help="Only this document (số hiệu); repeatable.")] = None,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="Document kind, e.g. resolution, plan.")] = None,
+    doc: Annotated[
+        list[str] | None, typer.Option("--doc", help="Only this document (số hiệu); repeatable.")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Document kind, e.g. resolution, plan.")
+    ] = None,
     resolution: Annotated[
-        list[str] | None, typer.Option("--resolution", help="Documents that are or implement this resolution.")
+        list[str] | None,
+        typer.Option("--resolution", help="Documents that are or implement this resolution.")
     ] = None,
     issuer: Annotated[str | None, typer.Option(help="Issuing body, e.g. 'Chính phủ'.")] = None,
     date_from: Annotated[str | None, typer.Option(help="Issued on or after (YYYY-MM-DD).")] = None,

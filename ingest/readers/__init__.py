@@ -36,7 +36,8 @@ _BINARY_MAGIC = {
 def _unsupported(path: Path, what: str) -> UnsupportedFormat:
     return UnsupportedFormat(
         f"{path}: unsupported file type ({what}); nqdoc reads PDF, DOCX, HTML, Markdown, text and JSONL",
-        message_vi=f"{path}: định dạng không hỗ trợ ({what}); nqdoc đọc PDF, DOCX, HTML, Markdown, văn bản, JSONL",
+        message_vi=f"{path}: định dạng không hỗ trợ ({what}); "
+                   "nqdoc đọc PDF, DOCX, HTML, Markdown, văn bản, JSONL",
     )
 
 
@@ -96,7 +97,8 @@ def read_file(path: Path, settings: Settings) -> list[RawDoc]:
         raise EmptyFile(f"{path}: the file is empty (0 bytes)", message_vi=f"{path}: tệp rỗng (0 byte)")
     if size > settings.max_file_bytes:
         raise FileTooLarge(
-            f"{path}: {size / 1e6:.1f} MB is over the limit of {settings.max_file_mb:g} MB (NQDOC_MAX_FILE_MB)",
+            f"{path}: {size / 1e6:.1f} MB is over the limit of {settings.max_file_mb:g} MB "
+            "(NQDOC_MAX_FILE_MB)",
             message_vi=f"{path}: {size / 1e6:.1f} MB vượt giới hạn {settings.max_file_mb:g} MB")
     data = path.read_bytes()
     kind = detect_format(path, data[:4096])

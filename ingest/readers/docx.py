@@ -30,7 +30,8 @@ class _Level:
 @dataclass
 class _Numbering:
     abstract: dict[str, dict[int, _Level]] = field(default_factory=dict)
-    nums: dict[str, tuple[str, dict[int, int]]] = field(default_factory=dict)  # numId -> (abstractId, overrides)
+    # numId -> (abstractId, overrides)
+    nums: dict[str, tuple[str, dict[int, int]]] = field(default_factory=dict)
     counters: dict[str, dict[int, int]] = field(default_factory=dict)
 
     def label(self, num_id: str, ilvl: int) -> str:
@@ -107,7 +108,8 @@ def _numbering(document: Any) -> _Numbering:
             so = ov.find(f"{_W}startOverride")
             if so is not None:
                 overrides[int(ov.get(f"{_W}ilvl", "0"))] = int(so.get(f"{_W}val", "1"))
-        num.nums[n.get(f"{_W}numId", "")] = (abs_el.get(f"{_W}val", "") if abs_el is not None else "", overrides)
+        num.nums[n.get(f"{_W}numId", "")] = (abs_el.get(f"{_W}val", "") if abs_el is not None else "",
+                                             overrides)
     return num
 
 

@@ -43,7 +43,8 @@ def read_law_json(path: Path, text: str) -> list[RawDoc]:
     try:
         laws = json.loads(text)
     except json.JSONDecodeError as err:
-        raise CorruptDocument(f"{path}: not valid JSON ({err.msg})", message_vi=f"{path}: JSON không hợp lệ") from None
+        raise CorruptDocument(f"{path}: not valid JSON ({err.msg})",
+                              message_vi=f"{path}: JSON không hợp lệ") from None
     docs = []
     for law in laws:
         blocks: list[Block] = []

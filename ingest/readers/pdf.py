@@ -70,7 +70,8 @@ def _open(path: Path, data: bytes) -> Any:
         raise EncryptedDocument(f"{path}: the PDF is password-protected; remove the password and try again",
                                 message_vi=f"{path}: tệp PDF có mật khẩu; hãy gỡ mật khẩu rồi nạp lại")
     if doc.page_count == 0:
-        raise CorruptDocument(f"{path}: the PDF has no pages", message_vi=f"{path}: tệp PDF không có trang nào")
+        raise CorruptDocument(f"{path}: the PDF has no pages",
+                              message_vi=f"{path}: tệp PDF không có trang nào")
     return doc
 
 
@@ -129,7 +130,8 @@ def _cell_text(cell: tuple[float, ...] | None, words: list[tuple[Any, ...]]) -> 
     if cell is None:
         return ""
     x0, y0, x1, y1 = cell
-    inside = [w for w in words if x0 - 1 <= (w[0] + w[2]) / 2 <= x1 + 1 and y0 - 1 <= (w[1] + w[3]) / 2 <= y1 + 1]
+    inside = [w for w in words
+              if x0 - 1 <= (w[0] + w[2]) / 2 <= x1 + 1 and y0 - 1 <= (w[1] + w[3]) / 2 <= y1 + 1]
     inside.sort(key=lambda w: (w[5], w[6], w[7]))  # block, line, word order
     return join_words([(w[4], (w[5], w[6])) for w in inside])
 
@@ -138,7 +140,8 @@ def _broken_number(prev: str, nxt: str) -> bool:
     from ingest.metadata import NUMBER_RE
 
     return (any(c.isdigit() for c in prev) and "/" in prev and NUMBER_RE.fullmatch(prev) is None
-            and nxt[:1].isupper() and re.match(r"^[A-ZĐ]{1,5}(?:[-/][A-ZĐa-z0-9]+)*[.,;)]*$", nxt) is not None)
+            and nxt[:1].isupper()
+            and re.match(r"^[A-ZĐ]{1,5}(?:[-/][A-ZĐa-z0-9]+)*[.,;)]*$", nxt) is not None)
 
 
 def join_words(words: list[tuple[str, tuple[int, int]]]) -> str:
@@ -165,7 +168,8 @@ def _merge_header(rows: list[list[str]]) -> list[list[str]]:
     first_data = next((i for i, r in enumerate(rows) if r and _ROW_NO.match(r[0].strip())), None)
     if not first_data or first_data > 4:
         return rows
-    header = [" ".join(filter(None, (rows[i][c].strip() for i in range(first_data)))) for c in range(len(rows[0]))]
+    header = [" ".join(filter(None, (rows[i][c].strip() for i in range(first_data))))
+              for c in range(len(rows[0]))]
     return [header, *rows[first_data:]]
 
 
@@ -312,7 +316,8 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _strip_repeated_header(rows: tuple[tuple[str, ...], ...], header: tuple[str, ...]) -> list[tuple[str, ...]]:
+def _strip_repeated_header(rows: tuple[tuple[str, ...], ...],
+                           header: tuple[str, ...]) -> list[tuple[str, ...]]:
     """Remove a header repeated at the top of a continued table.
 
     Extractors often fuse the repeated header with the first line of the continued row;
@@ -385,12 +390,14 @@ def read_pdf(path: Path, data: bytes, settings: Settings) -> RawDoc:
             last_x1[id(items[-1][1])] = last_line[2]
         for bbox, rows in tables:
             cells = tuple(tuple(nfc(c) for c in r) for r in rows)
-            items.append((bbox[1], Block("table", "\n".join(" | ".join(r) for r in cells), page=pno, rows=cells,
+            items.append((bbox[1], Block("table", "\n".join(" | ".join(r) for r in cells), page=pno,
+                                         rows=cells,
                                          page_end=pno)))
         items.sort(key=lambda it: it[0])
         # A borderless table that ends the page may go on, with the same columns, on the next.
         last = items[-1][1] if items else None
-        continues = len(last.rows[0]) if borderless and last is not None and last.kind == "table" and last.rows else None
+        continues = (len(last.rows[0])
+                     if borderless and last is not None and last.kind == "table" and last.rows else None)
         body = [b for _, b in items if b.kind == "para" and re.sub(r"\d+", "#", b.text) not in bands]
         if body and right_edges and items[-1][1].kind == "para":
             # The page's last paragraph fills its last line: it goes on on the next page.

@@ -80,7 +80,8 @@ def test_payload_round_trip(filled: VectorStore, embedder: FakeEmbedder) -> None
 
 def test_query_reads_only_the_fields_asked_for(filled: VectorStore, embedder: FakeEmbedder) -> None:
     vec = embedder.encode_queries(["trung tâm dữ liệu quốc gia"])[0]
-    p = filled.query(vec, None, None, None, limit=1, prefetch_limit=10, fields=["segment_id", "doc_number"])[0].payload
+    p = filled.query(vec, None, None, None, limit=1, prefetch_limit=10,
+                     fields=["segment_id", "doc_number"])[0].payload
     assert p["segment_id"] == segment_id("03/NQ-CP", 1) and p["doc_number"] == "03/NQ-CP"
     assert p["text"] == "" and p["heading_path"] == [] and p["kind"] == ""
 

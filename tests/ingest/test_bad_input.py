@@ -12,7 +12,8 @@ from ingest.pipeline import ingest_paths
 from ingest.settings import Settings
 
 # synthetic fixture: an ordinary Vietnamese sentence in the style of a resolution
-SENTENCE = "Phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số là đột phá quan trọng hàng đầu. "
+SENTENCE = ("Phát triển khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số là đột phá "
+            "quan trọng hàng đầu. ")
 
 # Legacy 8-bit encodings of a few Vietnamese letters (subset of the TCVN3/ABC and VNI tables),
 # enough to encode SENTENCE the way old Word files stored it.
@@ -115,7 +116,8 @@ def test_oversized_file_is_refused_before_reading(stored: Settings, tmp_path: Pa
     big = tmp_path / "big.md"
     big.write_text(SENTENCE * 30_000, encoding="utf-8")
     report = ingest_paths([str(big)], stored.model_copy(update={"max_file_mb": 1}))
-    assert report.files[0].error_code == "file_too_large" and "NQDOC_MAX_FILE_MB" in (report.files[0].error or "")
+    assert (report.files[0].error_code == "file_too_large"
+            and "NQDOC_MAX_FILE_MB" in (report.files[0].error or ""))
 
 
 def test_vietnamese_without_accents_is_accepted(settings: Settings, tmp_path: Path) -> None:
@@ -132,7 +134,8 @@ def test_scrap_without_vietnamese_is_refused(tmp_path: Path) -> None:
 
     (tmp_path / "scrap.txt").write_text("null", encoding="utf-8")
     (tmp_path / "ok.txt").write_text("Nghị quyết về y tế cơ sở.", encoding="utf-8")
-    report = ingest_paths([str(tmp_path / "scrap.txt"), str(tmp_path / "ok.txt")], Settings(home=tmp_path / "h"))
+    report = ingest_paths([str(tmp_path / "scrap.txt"), str(tmp_path / "ok.txt")],
+                          Settings(home=tmp_path / "h"))
     by_name = {Path(f.path).name: f for f in report.files}
     assert by_name["scrap.txt"].status == "failed" and "scrap.txt" in (by_name["scrap.txt"].error or "")
     assert by_name["ok.txt"].status == "added"

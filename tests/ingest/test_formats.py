@@ -60,7 +60,8 @@ def test_html_boilerplate_removed_tables_kept(tmp_path: Path) -> None:
         "<!doctype html><html><head><title>Hội nghị quán triệt</title></head><body>"
         "<nav><a href='/'>Trang chủ</a> <a href='/x'>Thời sự</a></nav>"
         f"<article><h1>Hội nghị quán triệt nghị quyết</h1>{body}"
-        "<table><tr><th>TT</th><th>Nhiệm vụ</th></tr><tr><td>1</td><td>Tuyên truyền</td></tr></table></article>"
+        "<table><tr><th>TT</th><th>Nhiệm vụ</th></tr>"
+        "<tr><td>1</td><td>Tuyên truyền</td></tr></table></article>"
         "<footer>Bản quyền thuộc về tòa soạn. Liên hệ quảng cáo.</footer></body></html>", encoding="utf-8")
     raw = read_file(page, Settings())[0]
     text = "\n".join(b.text for b in raw.blocks)

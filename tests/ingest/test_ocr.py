@@ -16,7 +16,8 @@ from ingest.settings import Settings
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(tessdata_dir("vie") is None or shutil.which("pandoc") is None or shutil.which("soffice") is None,
+@pytest.mark.skipif(tessdata_dir("vie") is None or shutil.which("pandoc") is None
+                    or shutil.which("soffice") is None,
                     reason="needs Tesseract with Vietnamese data, pandoc and LibreOffice")
 def test_ocr_of_rendered_57_nq_tw_pages(corpus: Path, tmp_path: Path) -> None:
     import pymupdf
@@ -24,7 +25,8 @@ def test_ocr_of_rendered_57_nq_tw_pages(corpus: Path, tmp_path: Path) -> None:
     md = corpus / "nq57/nq57-tw-2024.md"
     docx = tmp_path / "nq57.docx"
     subprocess.run(["pandoc", "-f", "markdown-smart", str(md), "-o", str(docx)], check=True, timeout=120)
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
+                    "--convert-to", "pdf",
                     "--outdir", str(tmp_path), str(docx)], check=True, timeout=300, capture_output=True)
     src = pymupdf.open(tmp_path / "nq57.pdf")
     scan = pymupdf.open()

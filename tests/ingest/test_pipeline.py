@@ -43,7 +43,8 @@ def _counts(db: Path) -> dict[str, int]:
 def _orphans(db: Path) -> int:
     with sqlite3.connect(db) as con:
         return con.execute(
-            "select count(*) from segments s left join provisions p on p.id = s.provision_id where p.id is null"
+            "select count(*) from segments s left join provisions p on p.id = s.provision_id "
+            "where p.id is null"
         ).fetchone()[0] + con.execute(
             "select count(*) from provisions p left join documents d on d.id = p.doc_id where d.id is null"
         ).fetchone()[0]
@@ -64,10 +65,12 @@ def test_57_nq_tw_parts_and_items(ingested) -> None:
     _, store, _ = ingested
     doc = store.find_document("57-NQ/TW")
     assert doc is not None
-    assert doc.meta.date == "2024-12-22" and doc.meta.issuer == "Bộ Chính trị" and str(doc.meta.kind) == "resolution"
+    assert (doc.meta.date == "2024-12-22" and doc.meta.issuer == "Bộ Chính trị"
+            and str(doc.meta.kind) == "resolution")
     parts = [p for p in doc.provisions if p.kind == "part"]
     assert [p.label for p in parts] == ["I", "II", "III", "IV"]
-    items = {p.label: sum(1 for c in doc.provisions if c.parent_id == p.id and c.kind == "item") for p in parts}
+    items = {p.label: sum(1 for c in doc.provisions if c.parent_id == p.id and c.kind == "item")
+             for p in parts}
     # The source text has 5 guiding viewpoints (I), 2 target items (II), 7 task groups (III), 6 items (IV).
     assert items == {"I": 5, "II": 2, "III": 7, "IV": 6}
     p = store.get_provision("57-NQ/TW:III.2")
@@ -158,7 +161,8 @@ def test_the_search_read_path_returns_what_the_full_read_returns(ingested) -> No
     assert set(cited) == set(full) and "no-such:provision" not in cited
     for pid, c in cited.items():
         p = full[pid]
-        assert (c.kind, c.heading_path, c.page_start, c.text) == (p.kind, p.heading_path, p.page_start, p.text)
+        assert ((c.kind, c.heading_path, c.page_start, c.text)
+                == (p.kind, p.heading_path, p.page_start, p.text))
     assert store.segment_texts([s.id for s in segs]) == {s.id: s.text for s in segs}
 
 
@@ -217,7 +221,8 @@ def test_bad_inputs_fail_cleanly_and_lose_nothing(settings: Settings, tmp_path: 
     r = ingest_paths([str(tmp_path / "bad"), str(tmp_path / "missing.pdf")], settings)
     by_name = {Path(o.path).name: o for o in r.files}
     assert all(o.status == "failed" for o in r.files), r.files
-    assert by_name["empty.pdf"].error_code == "empty_file" and "empty.pdf" in (by_name["empty.pdf"].error or "")
+    assert (by_name["empty.pdf"].error_code == "empty_file"
+            and "empty.pdf" in (by_name["empty.pdf"].error or ""))
     assert by_name["archive.pdf"].error_code == "unsupported_format"
     assert by_name["big.txt"].error_code == "file_too_large"
     assert by_name["broken.pdf"].error_code in ("corrupt", "unsupported_format")

@@ -27,7 +27,8 @@ needs_tools = pytest.mark.skipif(
 
 def render(md: Path, out: Path) -> tuple[Path, Path]:
     docx = out / (md.stem + ".docx")
-    subprocess.run(["pandoc", "-f", "markdown-fancy_lists-smart-yaml_metadata_block", str(md), "-o", str(docx)],
+    subprocess.run(["pandoc", "-f", "markdown-fancy_lists-smart-yaml_metadata_block", str(md),
+                    "-o", str(docx)],
                    check=True, timeout=120)
     subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{out}/lo-profile", "--convert-to",
                     "pdf", "--outdir", str(out), str(docx)], check=True, timeout=300, capture_output=True)

@@ -48,7 +48,8 @@ def test_markers() -> None:
         m = detect_marker(text)
         assert m is not None, text
         assert (m.type, m.label) == (kind, label), text
-    for text in ["Nghị quyết này phổ biến đến chi bộ.", "2025 là năm bản lề", "-5% so với cùng kỳ", "NGHỊ QUYẾT"]:
+    for text in ["Nghị quyết này phổ biến đến chi bộ.", "2025 là năm bản lề", "-5% so với cùng kỳ",
+                 "NGHỊ QUYẾT"]:
         assert detect_marker(text) is None, text
 
 
@@ -118,12 +119,14 @@ def test_government_resolution_programme_and_appendix_rows() -> None:
                "(Kèm theo Nghị quyết)", "I. MỤC TIÊU", "1. Mục tiêu một.", "II. NHIỆM VỤ CỤ THỂ",
                "1. Nhóm một", "a) Việc a.", "PHỤ LỤC II", "DANH MỤC CÁC NHIỆM VỤ", table)
     provs = {p.id.split(":", 1)[1]: p for p in build_provisions(raw, "5/NQ-CP")}
-    assert {"D1", "D2", "CT", "CT.I.1", "CT.II.1.a", "PL2", "PL2.I", "PL2.II", "PL2.1", "PL2.2", "PL2.3"} <= set(provs)
+    assert {"D1", "D2", "CT", "CT.I.1", "CT.II.1.a", "PL2", "PL2.I", "PL2.II", "PL2.1", "PL2.2",
+            "PL2.3"} <= set(provs)
     assert "DANH MỤC" in provs["PL2"].text
     row = provs["PL2.2"]
     assert row.parent_id == "5/NQ-CP:PL2.I"
     assert row.fields == {"Tên nhiệm vụ": "Ban hành nghị định B", "Cơ quan chủ trì": "Bộ Tài chính",
-                          "Cơ quan phối hợp": "", "Kết quả": "Nghị định", "Thời gian hoàn thành": "Quý IV/2025"}
+                          "Cơ quan phối hợp": "", "Kết quả": "Nghị định",
+                          "Thời gian hoàn thành": "Quý IV/2025"}
     assert provs["PL2.3"].parent_id == "5/NQ-CP:PL2.II"
 
 
@@ -138,7 +141,8 @@ def test_page_break_continuation_and_page_numbers_are_repaired() -> None:
     raw = _doc(("I- QUAN ĐIỂM", 1), ("1. Phát triển khoa học là đột phá, đổi mới phương thức", 1), ("2", 1),
                ("quản trị quốc gia, phát triển kinh tế.", 2), ("2. Quan điểm hai.", 2))
     provs = {p.id.split(":", 1)[1]: p for p in build_provisions(raw, "1-NQ/TW")}
-    assert provs["I.1"].text == "1. Phát triển khoa học là đột phá, đổi mới phương thức quản trị quốc gia, phát triển kinh tế."
+    assert provs["I.1"].text == ("1. Phát triển khoa học là đột phá, đổi mới phương thức "
+                                 "quản trị quốc gia, phát triển kinh tế.")
     assert (provs["I.1"].page_start, provs["I.1"].page_end) == (1, 2)
     assert (provs["I"].page_start, provs["I"].page_end) == (1, 2)
     assert set(provs) == {"I", "I.1", "I.2"}
@@ -169,7 +173,8 @@ def test_markdown_parts_without_blank_lines_open_new_blocks() -> None:
     )
     raw = read_markdown(Path("plan.md"), text.encode())
     texts = [b.text for b in raw.blocks]
-    assert "I. MỤC ĐÍCH, YÊU CẦU" in texts and "II- NHIỆM VỤ" in texts and "Điều 3. Hiệu lực thi hành" in texts
+    assert ("I. MỤC ĐÍCH, YÊU CẦU" in texts and "II- NHIỆM VỤ" in texts
+            and "Điều 3. Hiệu lực thi hành" in texts)
     # A wrapped sentence that merely contains a Roman numeral is not split.
     raw = read_markdown(Path("p.md"), "Theo mục\nII của Nghị quyết, các bộ thực hiện.\n".encode())
     assert [b.text for b in raw.blocks] == ["Theo mục II của Nghị quyết, các bộ thực hiện."]
