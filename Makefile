@@ -1,7 +1,7 @@
 # nqdoc — the two commands a newcomer needs:
 #   make run    install everything (Debian packages, Python venv, model), ingest the
 #               documents and serve the web page on http://127.0.0.1:8000
-#   make test   install (if needed) and run the default test suite
+#   make test   install (if needed), lint (ruff, mypy) and run the default test suite
 # Others: make test-slow (real model, OCR, LibreOffice renditions), make bench.
 
 SHELL := /bin/bash
@@ -24,6 +24,7 @@ run: install
 	$(NQDOC) serve
 
 test: install
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -n 2 -q
 
 test-slow: install
