@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ingest.models import Provision
-from ingest.normalize import index_form
+from ingest.normalize import fold, index_form
+from ingest.tasks.extract import table_columns
 
 _SYL = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Function words and the boilerplate of every task ("xây dựng, ban hành, triển khai …").
@@ -35,14 +36,25 @@ _YEAR = re.compile(r"\b(20\d\d)\b")
 
 
 def task_text(p: Provision) -> str:
-    """What a provision says, without table scaffolding: the task cell of a row, else its text."""
+    """What a provision says, without table scaffolding: the task cell of a row, else its text.
+
+    The task column is found as the task tables' extractor finds it (:func:`table_columns`:
+    "Tên nhiệm vụ", "Nhiệm vụ", "Nội dung công việc"…, any case); an indicator table's row is its
+    "Chỉ tiêu" cell; otherwise the first cell that is not a bare number.
+    """
     if p.fields:
-        for key in ("Tên nhiệm vụ", "NHIỆM VỤ", "Nhiệm vụ", "Chỉ tiêu", "Nội dung"):
-            if p.fields.get(key):
-                return p.fields[key]
-        first = next((v for v in p.fields.values() if v), "")
+        key = table_columns(p.fields).get("task")
+        if key and p.fields.get(key):
+            return p.fields[key]
+        for key, v in p.fields.items():
+            if v and fold(key).strip(" .:") == "chi tieu":
+                return v
+        first = next((v for v in p.fields.values() if v and not _BARE_NUMBER.match(v.strip())), "")
         return first or p.text
     return p.text
+
+
+_BARE_NUMBER = re.compile(r"^(?:\d+|[IVXLC]+)[.)]?$")
 
 
 def terms(text: str) -> set[str]:

@@ -21,7 +21,8 @@ _YEAR_RX = re.compile(r"(?:[Đđ]ến|[Tt]ừ|[Tt]rong|[Vv]ào|[Đđ]ến hết)
 _BARE = re.compile(r"(?P<cmp>≤|≥|<|>|tối thiểu|ít nhất|trên|dưới)?\s*(?P<num>\d+(?:[.,]\d+)?)", re.IGNORECASE)
 
 
-def _column(fields: dict[str, str], *names: str) -> str | None:
+def column(fields: dict[str, str], *names: str) -> str | None:
+    """The first header of ``fields`` whose folded form contains one of ``names`` (folded)."""
     for k in fields:
         f = fold(k)
         if any(n in f for n in names):
@@ -43,13 +44,13 @@ def _table_targets(doc: Document, by_id: dict[str, Provision]) -> list[Target]:
         f = p.fields or {}
         if p.kind != "row" or not f:
             continue
-        ind_col = _column(f, "chi tieu")
+        ind_col = column(f, "chi tieu")
         if ind_col is None:
             continue
         indicator = f.get(ind_col, "").strip()
-        unit_col = _column(f, "don vi")
-        res_col = _column(f, "ket qua", "gia tri", "muc tieu")
-        mon_col = _column(f, "theo doi", "chu tri")
+        unit_col = column(f, "don vi")
+        res_col = column(f, "ket qua", "gia tri", "muc tieu")
+        mon_col = column(f, "theo doi", "chu tri")
         result = (f.get(res_col) or "").strip() if res_col else ""
         unit = (f.get(unit_col) or "").strip() if unit_col else ""
         parent = by_id.get(p.parent_id or "")

@@ -584,3 +584,33 @@ def test_headings_of_indicator_tables_and_goals_parts() -> None:
         _is_goals_heading(_node("X", "II", "part", h))
         for h in ["II. MỤC TIÊU, NHIỆM VỤ VÀ GIẢI PHÁP", "III- NHIỆM VỤ, GIẢI PHÁP"]
     )
+
+
+def test_task_text_finds_the_task_column_of_other_plan_formats() -> None:
+    # SYNTHETIC rows of a province plan's table: the task column has other names.
+    def row(fields: dict[str, str]) -> Provision:
+        p = _node("KH-1", "PL.1", "row", " | ".join(fields.values()))
+        return replace(p, fields=fields)
+
+    task = "Xây dựng cơ sở dữ liệu ngành giáo dục của tỉnh"
+    assert task_text(row({"STT": "1", "Nội dung công việc": task, "Đơn vị chủ trì": "Sở GDĐT"})) == task
+    assert task_text(row({"Số TT": "II", "NỘI DUNG NHIỆM VỤ": task, "Thời hạn": "2026"})) == task
+    indicator = "Tỉ lệ trường học kết nối Internet"
+    assert task_text(row({"TT": "3", "Chỉ tiêu": indicator, "Năm 2030": "100%"})) == indicator
+    assert task_text(row({"TT": "4.", "Việc": task})) == task  # no known column: the first real cell
+
+
+def test_indicator_figures_are_read_from_other_column_names() -> None:
+    # SYNTHETIC indicator row: "Đơn vị tính" / "Giá trị" columns, an agency column named "Đơn vị chủ trì".
+    from index.links.linker import _row_figures
+
+    p = replace(
+        _node("KH-1", "PL.2", "row", "Tỉ lệ trường học kết nối Internet | Sở GDĐT | % | 95"),
+        fields={
+            "Chỉ tiêu": "Tỉ lệ trường học kết nối Internet",
+            "Đơn vị chủ trì": "Sở GDĐT",
+            "Đơn vị tính": "%",
+            "Giá trị": "95",
+        },
+    )
+    assert _row_figures(p) == [95.0]
