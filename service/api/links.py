@@ -18,6 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 
 from index.links.db import LinkStore
+from index.links.model import LINK_LABELS_VI
+from ingest.models import DocMeta
 from service.api import get_ctx, templates
 from service.api.errors import ERROR_RESPONSES, ApiError
 from service.context import ServiceContext
@@ -81,6 +83,7 @@ def link_graph(ctx: ServiceContext, doc: str) -> dict[str, Any]:
         {
             "id": i,
             "title": (metas[i].meta.title if i in metas else None) or i,
+            "label": _node_label(i, metas[i].meta if i in metas else None),
             "kind": str(metas[i].meta.kind)
             if i in metas
             else ("external" if i.startswith("ext:") else "tracker"),
@@ -92,9 +95,19 @@ def link_graph(ctx: ServiceContext, doc: str) -> dict[str, Any]:
         "center": d.id,
         "nodes": nodes,
         "edges": [
-            {"source": s, "target": t, "type": ty, "count": n} for (s, t, ty), n in sorted(edges.items())
+            {"source": s, "target": t, "type": ty, "label_vi": LINK_LABELS_VI.get(ty, ty), "count": n}
+            for (s, t, ty), n in sorted(edges.items())
         ],
+        "types_vi": {t: LINK_LABELS_VI.get(t, t) for t in sorted({ty for _, _, ty in edges})},
     }
+
+
+def _node_label(doc_id: str, meta: DocMeta | None) -> str:
+    """What a graph node shows: the số hiệu; a document without one (news) by its title's start."""
+    title = meta.title if meta is not None else None
+    if not title or (meta is not None and meta.number) or not doc_id.startswith("doc-"):
+        return doc_id.removeprefix("ext:")
+    return title if len(title) <= 32 else title[:31].rstrip() + "…"
 
 
 @router.get("/api/coverage", summary="Coverage of a resolution by a programme/plan (json or xlsx)")
@@ -141,6 +154,8 @@ def links_page(
         "links.html",
         {
             "graph": g,
+            "labels": {n["id"]: n["label"] for n in g["nodes"]},
+            "titles": {n["id"]: n["title"] for n in g["nodes"]},
             "doc": g["center"],
             "resolutions": resolutions,
             "active": "links",

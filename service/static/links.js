@@ -26,22 +26,26 @@
     if (!a || !b) return;
     var line = el("line", {x1: a[0], y1: a[1], x2: b[0], y2: b[1], stroke: colors[e.type] || "#999",
                            "stroke-width": Math.min(1 + Math.log(e.count + 1), 6), opacity: 0.7});
-    line.appendChild(el("title", {}, e.source + " → " + e.target + ": " + e.type + " (" + e.count + ")"));
+    line.appendChild(el("title", {}, e.source + " → " + e.target + ": " + (e.label_vi || e.type) +
+                                     " (" + e.count + ")"));
     svg.appendChild(line);
   });
   data.nodes.forEach(function (n) {
     var p = pos[n.id];
-    var g = el("a", {href: "/links?doc=" + encodeURIComponent(n.id)});
+    // a document not ingested has no page of links
+    var g = n.kind === "external" ? el("g", {}) : el("a", {href: "/links?doc=" + encodeURIComponent(n.id)});
     g.appendChild(el("circle", {cx: p[0], cy: p[1], r: n.center ? 16 : 10,
                                 fill: n.center ? "#333" : (n.kind === "external" ? "#ccc" : "#69c")}));
-    g.appendChild(el("text", {x: p[0] + 14, y: p[1] + 4, "font-size": 12}, n.id.replace(/^ext:/, "↗ ")));
+    g.appendChild(el("text", {x: p[0] + 14, y: p[1] + 4, "font-size": 12},
+                     (n.kind === "external" ? "↗ " : "") + (n.label || n.id)));
     g.appendChild(el("title", {}, n.title));
     svg.appendChild(g);
   });
-  var y = 16;
+  var y = 16, names = data.types_vi || {};
   Object.keys(colors).forEach(function (t) {
+    if (!(t in names)) return;  // only the link types this graph has
     svg.appendChild(el("line", {x1: 8, y1: y - 4, x2: 28, y2: y - 4, stroke: colors[t], "stroke-width": 3}));
-    svg.appendChild(el("text", {x: 32, y: y, "font-size": 11}, t));
+    svg.appendChild(el("text", {x: 32, y: y, "font-size": 11}, names[t]));
     y += 16;
   });
 })();

@@ -71,6 +71,17 @@ def test_graph_page_and_fragment(client: TestClient) -> None:
     assert frag.status_code == 200 and "57-NQ/TW" in frag.text
 
 
+def test_graph_speaks_vietnamese_and_names_unnumbered_documents(client: TestClient) -> None:
+    g = client.get("/api/links/graph", params={"doc": "72-NQ/TW"}).json()
+    assert g["types_vi"]["implements"] == "triển khai" and all(e["label_vi"] for e in g["edges"])
+    for n in g["nodes"]:
+        if n["id"].startswith("doc-"):  # news without a số hiệu: its title, not its hash id
+            assert not n["label"].startswith("doc-") and n["title"].startswith(n["label"].rstrip("…"))
+    page = client.get("/links", params={"doc": "72-NQ/TW"}).text
+    assert "triển khai" in page and ">implements<" not in page
+    assert 'href="/links?doc=ext' not in page  # a document not ingested has no page to open
+
+
 def test_provision_page_shows_its_links(client: TestClient) -> None:
     page = client.get("/provisions/57-NQ/TW:III.3")
     assert page.status_code == 200 and 'id="provision-links"' in page.text
