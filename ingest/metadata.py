@@ -163,7 +163,9 @@ def _detect_title(raw: RawDoc) -> str | None:
             if t.isupper() and not re.match(r"^(CỦA|VỀ|HỘI NGHỊ)", t):
                 break
             parts.append(_UPPER_RUN.sub(lambda m: _sentence_case(m.group(0)), t))
-            if not t.isupper() and not t.startswith(("CỦA", "của")):
+            # "CỦA BỘ CHÍNH TRỊ" alone goes on to the next line; once the subject ("về …") is read,
+            # the title is complete (the preamble that follows is not part of it)
+            if not t.isupper() and (not t.startswith(("CỦA", "của")) or re.search(r"(?i)(?:^|\s)về\s", t)):
                 break
         title = " ".join(parts)
         return title[0].upper() + title[1:].lower() if title.isupper() else title

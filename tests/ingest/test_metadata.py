@@ -31,6 +31,14 @@ def test_party_resolution_header() -> None:
     assert meta.implements == []
 
 
+def test_title_stops_at_its_subject_when_issuer_and_subject_share_a_line() -> None:
+    # SYNTHETIC: "CỦA BỘ CHÍNH TRỊ" and "về …" in one paragraph (a markdown line break), then the
+    # preamble, which is not part of the title.
+    meta = detect_meta(_raw("Số 99-NQ/TW", "NGHỊ QUYẾT", "CỦA BỘ CHÍNH TRỊ về một chủ đề thử nghiệm",
+                            "Chủ đề thử nghiệm đang là yếu tố quyết định phát triển."))
+    assert meta.title == "Nghị quyết của Bộ Chính trị về một chủ đề thử nghiệm"
+
+
 def test_programme_implements_and_issuer_from_number() -> None:
     meta = detect_meta(_raw("CHÍNH PHỦ", "Số: 12/NQ-CP", "Hà Nội, ngày 09 tháng 01 năm 2025", "NGHỊ QUYẾT",
                             "Ban hành Chương trình hành động của Chính phủ thực hiện Nghị quyết số 99-NQ/TW "
