@@ -135,8 +135,10 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Liên kết giữa các điều khoản — typed links (triển khai, trích dẫn, tiếp nối, báo cáo…)."""
         from rich.console import Console
+        from rich.markup import escape
 
         from index.links.tracking import import_tracker as do_import
+        from service.views import phrase_excerpt
 
         err = Console(stderr=True)
         for t in link_type or []:
@@ -180,7 +182,10 @@ def register(app: typer.Typer) -> None:
                 highlight=False,
             )
             if lk["other_text"]:
-                out.print("   " + " ".join(lk["other_text"].split())[:200], highlight=False)
+                phrases = (lk.get("evidence") or {}).get("shared_terms") or []
+                pieces = phrase_excerpt(lk["other_text"], phrases, width=200)
+                marked = "".join(f"[bold yellow]{escape(p)}[/]" if hit else escape(p) for p, hit in pieces)
+                out.print("   " + marked, highlight=False)
             out.print(f"   [dim]{lk['reason']}[/]", highlight=False)
 
     @app.command(

@@ -162,6 +162,33 @@ def phrase_spans(text: str, phrases: list[str]) -> list[tuple[str, bool]]:
     return out
 
 
+def phrase_excerpt(text: str, phrases: list[str], width: int = 240) -> list[tuple[str, bool]]:
+    """An excerpt of ``text`` as (piece, matched) runs, with a link's shared phrases matched.
+
+    The excerpt is the first ``width`` characters, or, when no phrase is matched there, the
+    stretch around the first one (a long provision often names the shared task late). A matched
+    piece is kept whole; elsewhere the excerpt is cut between words and marked with "…".
+    """
+    text = " ".join(text.split())
+    spans = phrase_spans(text, phrases)
+    first = next((sum(len(p) for p, _ in spans[:k]) for k, (_, hit) in enumerate(spans) if hit), 0)
+    start = 0 if first + 40 <= width else text.rfind(" ", 0, max(first - 60, 0)) + 1
+    pieces = [] if start == 0 else [("…", False)]
+    pos, stop = 0, start + width
+    for piece, hit in spans:  # the pieces that fall in [start, stop)
+        a, b = max(pos, start), min(pos + len(piece), stop)
+        if a < b:
+            if hit:
+                b, stop = pos + len(piece), max(stop, pos + len(piece))
+            elif b < pos + len(piece):
+                b = max(a, text.rfind(" ", a, b))
+            pieces.append((piece[a - pos : b - pos], hit))
+        pos += len(piece)
+    if stop < len(text):
+        pieces.append(("…", False))
+    return pieces
+
+
 def query_words(query: str) -> set[str]:
     """Folded, lower-cased words of a query worth highlighting (two letters or more)."""
     import re

@@ -165,31 +165,13 @@ def links_page(
     )
 
 
-def _marked_phrases(text: str, phrases: list[str], width: int = 240) -> Markup:
-    """HTML of an excerpt of ``text`` (escaped) with a link's shared phrases in <mark>.
+def _marked_phrases(text: str, phrases: list[str]) -> Markup:
+    """HTML of an excerpt of ``text`` (escaped) with a link's shared phrases in <mark>."""
+    from service.views import phrase_excerpt
 
-    The excerpt is the first ``width`` characters, or, when no phrase is marked there, the
-    stretch around the first one (a long provision often names the shared task late).
-    """
-    from service.views import phrase_spans
-
-    spans = phrase_spans(text, phrases)
-    first = next((sum(len(p) for p, _ in spans[:k]) for k, (_, hit) in enumerate(spans) if hit), 0)
-    start = 0 if first + 40 <= width else text.rfind(" ", 0, max(first - 60, 0)) + 1
-    pieces = [] if start == 0 else [("…", False)]
-    pos, stop = 0, start + width
-    for piece, hit in spans:  # the pieces that fall in [start, stop); a marked one is kept whole
-        a, b = max(pos, start), min(pos + len(piece), stop)
-        if a < b:
-            if hit:
-                b, stop = pos + len(piece), max(stop, pos + len(piece))
-            elif b < pos + len(piece):  # cut at a space, not inside a word
-                b = max(a, text.rfind(" ", a, b))
-            pieces.append((piece[a - pos : b - pos], hit))
-        pos += len(piece)
-    if stop < len(text):
-        pieces.append(("…", False))
-    return Markup("").join(Markup("<mark>{}</mark>").format(p) if hit else escape(p) for p, hit in pieces)
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(p) if hit else escape(p) for p, hit in phrase_excerpt(text, phrases)
+    )
 
 
 @router.get("/links/fragment/{provision_id:path}", response_class=HTMLResponse, include_in_schema=False)
