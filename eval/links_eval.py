@@ -62,19 +62,26 @@ def pair_score(links_by_source: dict[str, list[Any]], g: dict[str, Any]) -> floa
 
 
 def _verdict(lk: Any, gold: list[dict[str, Any]]) -> int | None:
-    """The gold's verdict on one emitted link: 1 if a matching pair says right, 0 if only wrong ones match."""
-    labels = [
-        g["label"]
-        for g in gold
-        if g["type"] == lk.type
-        and (
-            (g["source"], g["target"]) in ((lk.source, lk.target), (lk.target, lk.source))
-            if lk.type == "related"
-            else g["source"] == lk.source
-            and (lk.target == g["target"] if lk.type == "cites" else _matches(lk.target, g["target"]))
-        )
-    ]
-    return max(labels) if labels else None
+    """The gold's verdict on one emitted link, or None when no gold pair judges it.
+
+    A link to a paragraph is judged by a pair naming that paragraph, else by one naming the item
+    that holds it: the most specific pair decides ("III.6.p1" wrong outweighs "III.6" right).
+    Related pairs are unordered; cites must name the exact target.
+    """
+    best: tuple[int, int] | None = None  # (length of the gold target, label)
+    for g in gold:
+        if g["type"] != lk.type:
+            continue
+        if lk.type == "related":
+            ok = (g["source"], g["target"]) in ((lk.source, lk.target), (lk.target, lk.source))
+        elif lk.type == "cites":
+            ok = g["source"] == lk.source and g["target"] == lk.target
+        else:
+            ok = g["source"] == lk.source and _matches(lk.target, g["target"])
+        if ok:
+            here = (len(g["target"]), g["label"])
+            best = here if best is None else max(best, here)
+    return None if best is None else best[1]
 
 
 def prf(gold: list[dict[str, Any]], scores: list[float | None], threshold: float) -> dict[str, Any]:
@@ -195,9 +202,8 @@ def evaluate_links(
         typ: sum(1 for lks in by_source.values() for lk in lks if lk.type == typ and lk.score >= th)
         for typ, th in op_th.items()
     }
-    # Every link emitted at the operating point that some gold pair judges (a link to a paragraph
-    # is judged by a pair naming it or the item holding it; a right judgement wins): when all
-    # emitted links are judged, this is the precision of what users see, not an estimate.
+    # Every link emitted at the operating point that some gold pair judges (:func:`_verdict`):
+    # when all emitted links are judged, this is the precision of what users see, not an estimate.
     for typ, tr in report["types"].items():
         verdicts = [
             _verdict(lk, gold)

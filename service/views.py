@@ -136,9 +136,11 @@ def phrase_spans(text: str, phrases: list[str]) -> list[tuple[str, bool]]:
 
     from ingest.normalize import index_form
 
-    folded = index_form(text)
-    if len(folded) != len(text):  # positions must carry over to the original text
-        folded = text.lower()
+    # Positions must carry over to ``text``: fold word by word, keeping any word whose folded form
+    # has another length (a decomposed or Turkish "İ" character) as it is.
+    folded = "".join(
+        f if len(f := index_form(w)) == len(w) else w for w in re.split(r"(\w+)", text)
+    )
     spans: list[tuple[int, int]] = []
     for ph in phrases:
         syls = re.findall(r"[^\W\d_]+", ph)
@@ -169,20 +171,28 @@ def phrase_excerpt(text: str, phrases: list[str], width: int = 240) -> list[tupl
     stretch around the first one (a long provision often names the shared task late). A matched
     piece is kept whole; elsewhere the excerpt is cut between words and marked with "…".
     """
-    text = " ".join(text.split())
+    from ingest.normalize import nfc
+
+    text = " ".join(nfc(text).split())
     spans = phrase_spans(text, phrases)
     first = next((sum(len(p) for p, _ in spans[:k]) for k, (_, hit) in enumerate(spans) if hit), 0)
-    start = 0 if first + 40 <= width else text.rfind(" ", 0, max(first - 60, 0)) + 1
+    lead = min(60, width // 4)  # words shown before the first phrase
+    start = 0
+    if first + 40 > width:  # begin a few words before the first phrase (mid-word if there is no space)
+        space = text.rfind(" ", 0, max(first - lead, 0))
+        start = space + 1 if space >= 0 else max(first - lead, 0)
     pieces = [] if start == 0 else [("…", False)]
     pos, stop = 0, start + width
     for piece, hit in spans:  # the pieces that fall in [start, stop)
         a, b = max(pos, start), min(pos + len(piece), stop)
         if a < b:
-            if hit:
+            if hit:  # a marked phrase is kept whole
                 b, stop = pos + len(piece), max(stop, pos + len(piece))
-            elif b < pos + len(piece):
-                b = max(a, text.rfind(" ", a, b))
-            pieces.append((piece[a - pos : b - pos], hit))
+            elif b < pos + len(piece):  # cut at the last space, or mid-word when there is none
+                space = text.rfind(" ", a, b + 1)
+                b = space if space > a else b
+            if b > a:
+                pieces.append((piece[a - pos : b - pos], hit))
         pos += len(piece)
     if stop < len(text):
         pieces.append(("…", False))

@@ -123,19 +123,26 @@ def phrases(
                 start = None
 
     run: list[re.Match[str]] = []
-    for m in _SYL.finditer(t):
+    for m in _PHRASE_TOKEN.finditer(t):  # a figure or a sentence mark ends a phrase: "2%" is not shared
         syl = m.group()
-        if syl in _STOP or len(syl) < 2:
+        if syl in _STOP or len(syl) < 2 or not syl.isalpha():
             close(run)
             run = []
         else:
             run.append(m)
     close(run)
     out: list[str] = []
+    shown: list[str] = []
     for x in sorted(found, key=lambda x: (-found[x], x)):  # a phrase inside a shown one adds nothing
-        if not any(x in y for y in out):
+        words = f" {' '.join(_SYL.findall(x))} "
+        if not any(words in y for y in shown):
             out.append(x)
+            shown.append(words)
     return out[:n]
+
+
+# Syllables, figures and the marks that end a phrase (a comma or a dash does not: "lãnh đạo, chỉ đạo").
+_PHRASE_TOKEN = re.compile(r"[^\W\d_]+|\d+|[.;:!?()\[\]\"“”]")
 
 
 # Clause boundaries inside a provision: after ``.``, ``;``, ``:``, ``!`` or ``?``, and line breaks.

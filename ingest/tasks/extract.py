@@ -53,13 +53,18 @@ def table_columns(fields: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key in fields:
         f = fold(key).strip(" .:")
-        if "theo doi" in f:  # "Cơ quan chủ trì theo dõi, đánh giá" heads an indicator table
+        # "Cơ quan chủ trì theo dõi, đánh giá" heads an indicator table; "Ghi chú" is no role
+        if "theo doi" in f or "ghi chu" in f:
             continue
-        for role, names in _ROLE_KEYS.items():
-            if role not in out and any(n in f for n in names):
-                out[role] = key
-                break
+        # A header naming an agency, a product or a time is that, even if it says "nhiệm vụ"
+        # ("Cơ quan chủ trì thực hiện nhiệm vụ", "Thời hạn hoàn thành nhiệm vụ"): task comes last.
+        role = next((r for r in _ROLE_ORDER if any(n in f for n in _ROLE_KEYS[r])), None)
+        if role is not None and role not in out:
+            out[role] = key
     return out
+
+
+_ROLE_ORDER = ("lead", "partners", "output", "deadline", "task")
 
 
 def is_task_row(p: Provision) -> bool:

@@ -21,11 +21,11 @@ _YEAR_RX = re.compile(r"(?:[Đđ]ến|[Tt]ừ|[Tt]rong|[Vv]ào|[Đđ]ến hết)
 _BARE = re.compile(r"(?P<cmp>≤|≥|<|>|tối thiểu|ít nhất|trên|dưới)?\s*(?P<num>\d+(?:[.,]\d+)?)", re.IGNORECASE)
 
 
-def column(fields: dict[str, str], *names: str) -> str | None:
-    """The first header of ``fields`` whose folded form contains one of ``names`` (folded)."""
+def column(fields: dict[str, str], *names: str, skip: tuple[str, ...] = ()) -> str | None:
+    """The first header of ``fields`` whose folded form contains one of ``names`` and none of ``skip``."""
     for k in fields:
         f = fold(k)
-        if any(n in f for n in names):
+        if any(n in f for n in names) and not any(n in f for n in skip):
             return k
     return None
 
@@ -48,8 +48,8 @@ def _table_targets(doc: Document, by_id: dict[str, Provision]) -> list[Target]:
         if ind_col is None:
             continue
         indicator = f.get(ind_col, "").strip()
-        unit_col = column(f, "don vi")
-        res_col = column(f, "ket qua", "gia tri", "muc tieu")
+        unit_col = column(f, "don vi", "dvt", skip=("chu tri", "phoi hop", "thuc hien", "theo doi"))
+        res_col = column(f, "ket qua", "gia tri", "muc tieu", skip=("chi tieu",))
         mon_col = column(f, "theo doi", "chu tri")
         result = (f.get(res_col) or "").strip() if res_col else ""
         unit = (f.get(unit_col) or "").strip() if unit_col else ""

@@ -32,8 +32,9 @@
   });
   data.nodes.forEach(function (n) {
     var p = pos[n.id];
-    // a document not ingested has no page of links
-    var g = n.kind === "external" ? el("g", {}) : el("a", {href: "/links?doc=" + encodeURIComponent(n.id)});
+    // a document not ingested, or a task tracker, has no page of links
+    var g = n.kind === "external" || n.kind === "tracker" ? el("g", {})
+      : el("a", {href: "/links?doc=" + encodeURIComponent(n.id)});
     g.appendChild(el("circle", {cx: p[0], cy: p[1], r: n.center ? 16 : 10,
                                 fill: n.center ? "#333" : (n.kind === "external" ? "#ccc" : "#69c")}));
     g.appendChild(el("text", {x: p[0] + 14, y: p[1] + 4, "font-size": 12},

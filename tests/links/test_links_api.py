@@ -80,6 +80,16 @@ def test_graph_speaks_vietnamese_and_names_unnumbered_documents(client: TestClie
     page = client.get("/links", params={"doc": "72-NQ/TW"}).text
     assert "triển khai" in page and ">implements<" not in page
     assert 'href="/links?doc=ext' not in page  # a document not ingested has no page to open
+    g70 = client.get("/api/links/graph", params={"doc": "70-NQ/TW"}).json()
+    assert any(n["kind"] == "tracker" for n in g70["nodes"])
+    assert 'href="/links?doc=tracking' not in client.get("/links", params={"doc": "70-NQ/TW"}).text
+
+
+def test_marked_excerpt_escapes_the_text() -> None:
+    from service.api.links import _marked_phrases
+
+    html = str(_marked_phrases("<script>x</script> bảo đảm an ninh năng lượng", ["an ninh năng lượng"]))
+    assert "<script>" not in html and "&lt;script&gt;" in html and "<mark>an ninh năng lượng</mark>" in html
 
 
 def test_provision_page_shows_its_links(client: TestClient) -> None:
@@ -97,4 +107,4 @@ def test_fragment_marks_the_shared_phrases_in_the_linked_text(client: TestClient
     assert shown
     frag = client.get("/links/fragment/03/NQ-CP:PL2.69").text
     marked = {" ".join(re.findall(r"[^\W\d_]+", m.lower())) for m in re.findall(r"<mark>(.*?)</mark>", frag)}
-    assert marked and marked <= {" ".join(re.findall(r"[^\W\d_]+", x)) for x in shown}
+    assert marked == {" ".join(re.findall(r"[^\W\d_]+", x)) for x in shown}  # each shown phrase, marked

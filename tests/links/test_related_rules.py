@@ -598,6 +598,11 @@ def test_task_text_finds_the_task_column_of_other_plan_formats() -> None:
     indicator = "Tỉ lệ trường học kết nối Internet"
     assert task_text(row({"TT": "3", "Chỉ tiêu": indicator, "Năm 2030": "100%"})) == indicator
     assert task_text(row({"TT": "4.", "Việc": task})) == task  # no known column: the first real cell
+    # an agency column that says "nhiệm vụ", a note column that says "nội dung": neither is the task
+    agency = "Cơ quan chủ trì thực hiện nhiệm vụ"
+    assert task_text(row({"Chỉ tiêu": indicator, agency: "Bộ Y tế"})) == indicator
+    assert task_text(row({"Nhiệm vụ": task, "Ghi chú (nội dung bổ sung)": "x"})) == task
+    assert task_text(row({"Ghi chú (nội dung bổ sung)": "x", "Nội dung công việc": task})) == task
 
 
 def test_indicator_figures_are_read_from_other_column_names() -> None:

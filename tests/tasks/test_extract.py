@@ -225,3 +225,19 @@ def test_party_group_names_with_o() -> None:
         "các Đoàn đại biểu Quốc hội trong phạm vi nhiệm vụ và quyền hạn của mình tổ chức tuyên truyền"
     )
     assert a is not None and a.lead[0] == "Hội đồng Dân tộc" and len(a.lead) == 4
+
+
+def test_synthetic_indicator_table_with_agency_columns_named_like_units() -> None:
+    # SYNTHETIC indicator row of a province plan: "Đơn vị chủ trì" before "Đơn vị tính", the
+    # indicator under "Mục tiêu, chỉ tiêu", the value under "Giá trị".
+    from ingest.tasks.targets import extract_targets
+
+    row = Provision(
+        "KH:PL.1", "PL.1", "row", "1", "", "Tỉ lệ trường học kết nối Internet | Sở GDĐT | % | 95", [],
+        fields={"Mục tiêu, chỉ tiêu": "Tỉ lệ trường học kết nối Internet", "Đơn vị chủ trì": "Sở GDĐT",
+                "Đơn vị tính": "%", "Giá trị": "95"},
+    )
+    doc = Document("KH", DocMeta(number="KH", kind=DocKind.PLAN), "kh.md", "markdown", "h" * 64, [row])
+    (t,) = extract_targets(doc)
+    assert t.indicator == "Tỉ lệ trường học kết nối Internet"
+    assert (t.value.value, t.value.unit) == (95.0, "%")
