@@ -46,9 +46,9 @@ from index.links.themes import (
     workforce_aspects,
 )
 from ingest.models import DocKind, Document, Provision
-from ingest.normalize import fold, index_form
+from ingest.normalize import index_form
 from ingest.refs import Reference, find_references, number_key
-from ingest.tasks.targets import column
+from ingest.tasks.targets import indicator_columns
 
 PARAMS_VERSION = "11"  # session 8: reasons show shared phrases («an ninh năng lượng») found in both texts
 _NOT_CONTENT_KINDS = {"preamble", "closing", "programme", "appendix", "part", "heading", "group", "table"}
@@ -394,11 +394,9 @@ def _figure_note(s: Provision, t: Provision, f: Features) -> tuple[str, dict]:
 def _row_figures(p: Provision) -> list[float]:
     if not p.fields:
         return []
-    # "Đơn vị" / "Đơn vị tính" is the unit ("Đơn vị chủ trì" an agency); the value as targets read it
-    unit_col = next((k for k in p.fields if fold(k).strip(" .:") in ("don vi", "don vi tinh", "dvt")), None)
-    value_col = column(p.fields, "ket qua", "gia tri", "muc tieu", skip=("chi tieu",))
-    unit = (p.fields.get(unit_col) or "").strip() if unit_col else ""
-    value = (p.fields.get(value_col) or "") if value_col else ""
+    cols = indicator_columns(p.fields)  # read as the targets extractor reads them
+    unit = (p.fields.get(cols["unit"] or "") or "").strip()
+    value = p.fields.get(cols["value"] or "") or ""
     if unit.startswith("%") and value:
         nums = re.findall(r"\d+(?:[.,]\d+)?", value)
         return [float(nums[0].replace(",", "."))] if nums else []

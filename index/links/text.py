@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ingest.models import Provision
-from ingest.normalize import fold, index_form
+from ingest.normalize import index_form
 from ingest.tasks.extract import table_columns
+from ingest.tasks.targets import indicator_columns
 
 _SYL = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Function words and the boilerplate of every task ("xây dựng, ban hành, triển khai …").
@@ -46,9 +47,9 @@ def task_text(p: Provision) -> str:
         key = table_columns(p.fields).get("task")
         if key and p.fields.get(key):
             return p.fields[key]
-        for key, v in p.fields.items():
-            if v and fold(key).strip(" .:") == "chi tieu":
-                return v
+        key = indicator_columns(p.fields)["indicator"]
+        if key and p.fields.get(key):
+            return p.fields[key]
         first = next((v for v in p.fields.values() if v and not _BARE_NUMBER.match(v.strip())), "")
         return first or p.text
     return p.text

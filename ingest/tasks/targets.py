@@ -38,19 +38,32 @@ def _year_of(texts: list[str]) -> int | None:
     return None
 
 
+def indicator_columns(fields: dict[str, str]) -> dict[str, str | None]:
+    """Headers of an indicator table's row by role: indicator, unit, value, monitoring agency.
+
+    The unit column is "Đơn vị" / "Đơn vị tính" / "ĐVT", not an agency's "Đơn vị chủ trì"; the
+    value is "Kết quả" / "Giá trị" / "Mục tiêu", not a "Mục tiêu, chỉ tiêu" header naming the
+    indicator.
+    """
+    return {
+        "indicator": column(fields, "chi tieu"),
+        "unit": column(fields, "don vi", "dvt", skip=("chu tri", "phoi hop", "thuc hien", "theo doi")),
+        "value": column(fields, "ket qua", "gia tri", "muc tieu", skip=("chi tieu",)),
+        "monitor": column(fields, "theo doi", "chu tri"),
+    }
+
+
 def _table_targets(doc: Document, by_id: dict[str, Provision]) -> list[Target]:
     out: list[Target] = []
     for p in doc.provisions:
         f = p.fields or {}
         if p.kind != "row" or not f:
             continue
-        ind_col = column(f, "chi tieu")
+        cols = indicator_columns(f)
+        ind_col, unit_col, res_col, mon_col = cols["indicator"], cols["unit"], cols["value"], cols["monitor"]
         if ind_col is None:
             continue
         indicator = f.get(ind_col, "").strip()
-        unit_col = column(f, "don vi", "dvt", skip=("chu tri", "phoi hop", "thuc hien", "theo doi"))
-        res_col = column(f, "ket qua", "gia tri", "muc tieu", skip=("chi tieu",))
-        mon_col = column(f, "theo doi", "chu tri")
         result = (f.get(res_col) or "").strip() if res_col else ""
         unit = (f.get(unit_col) or "").strip() if unit_col else ""
         parent = by_id.get(p.parent_id or "")
