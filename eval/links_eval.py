@@ -45,20 +45,21 @@ def _matches(link_target: str, gold_target: str) -> bool:
     return link_target == gold_target or link_target.startswith(gold_target + ".")
 
 
+def _realises(lk: Any, g: dict[str, Any]) -> bool:
+    """Whether link ``lk`` is the pair ``g`` names: the same source and the target or a provision
+    under it (cites: the exact target); related pairs either way round."""
+    if lk.type != g["type"]:
+        return False
+    ends = [(g["source"], g["target"])] + ([(g["target"], g["source"])] if g["type"] == "related" else [])
+    exact = g["type"] == "cites"
+    return any(lk.source == s and (lk.target == t if exact else _matches(lk.target, t)) for s, t in ends)
+
+
 def pair_score(links_by_source: dict[str, list[Any]], g: dict[str, Any]) -> float | None:
     """The best score of a predicted link that realises gold pair ``g`` (None if none)."""
-    best: float | None = None
-    cands = [(g["source"], g["target"])]
-    if g["type"] == "related":
-        cands.append((g["target"], g["source"]))
-    for s, t in cands:
-        for lk in links_by_source.get(s, []):
-            if lk.type != g["type"]:
-                continue
-            ok = lk.target == t if g["type"] == "cites" else _matches(lk.target, t)
-            if ok and (best is None or lk.score > best):
-                best = lk.score
-    return best
+    sources = {g["source"], g["target"]} if g["type"] == "related" else {g["source"]}
+    scores = [lk.score for s in sources for lk in links_by_source.get(s, []) if _realises(lk, g)]
+    return max(scores, default=None)
 
 
 def _verdict(lk: Any, gold: list[dict[str, Any]]) -> int | None:
@@ -66,22 +67,9 @@ def _verdict(lk: Any, gold: list[dict[str, Any]]) -> int | None:
 
     A link to a paragraph is judged by a pair naming that paragraph, else by one naming the item
     that holds it: the most specific pair decides ("III.6.p1" wrong outweighs "III.6" right).
-    Related pairs are unordered; cites must name the exact target.
     """
-    best: tuple[int, int] | None = None  # (length of the gold target, label)
-    for g in gold:
-        if g["type"] != lk.type:
-            continue
-        if lk.type == "related":
-            ok = (g["source"], g["target"]) in ((lk.source, lk.target), (lk.target, lk.source))
-        elif lk.type == "cites":
-            ok = g["source"] == lk.source and g["target"] == lk.target
-        else:
-            ok = g["source"] == lk.source and _matches(lk.target, g["target"])
-        if ok:
-            here = (len(g["target"]), g["label"])
-            best = here if best is None else max(best, here)
-    return None if best is None else best[1]
+    judged = [(len(g["target"]), g["label"]) for g in gold if _realises(lk, g)]
+    return max(judged)[1] if judged else None
 
 
 def prf(gold: list[dict[str, Any]], scores: list[float | None], threshold: float) -> dict[str, Any]:
