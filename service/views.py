@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from ingest.models import Document, Provision
 from ingest.store import Store
 
@@ -112,17 +114,29 @@ def highlight_spans(text: str, words: set[str]) -> list[tuple[str, bool]]:
 
     from ingest.normalize import fold
 
+    return _cut(text, [m.span() for m in re.finditer(r"\w+", text) if fold(m.group(0)).lower() in words])
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` as (piece, matched) runs, the ``spans`` matched (an overlap joins the earlier one)."""
     out: list[tuple[str, bool]] = []
     pos = 0
-    for m in re.finditer(r"\w+", text):
-        if fold(m.group(0)).lower() in words:
-            if m.start() > pos:
-                out.append((text[pos:m.start()], False))
-            out.append((m.group(0), True))
-            pos = m.end()
+    for a, b in sorted(spans):
+        a = max(a, pos)
+        if a >= b:
+            continue
+        if a > pos:
+            out.append((text[pos:a], False))
+        out.append((text[a:b], True))
+        pos = b
     if pos < len(text):
         out.append((text[pos:], False))
     return out
+
+
+def marked_html(pieces: list[tuple[str, bool]]) -> Markup:
+    """(piece, matched) runs as HTML: every piece escaped, the matched ones in <mark>."""
+    return Markup("").join(Markup("<mark>{}</mark>").format(p) if hit else escape(p) for p, hit in pieces)
 
 
 def phrase_spans(text: str, phrases: list[str]) -> list[tuple[str, bool]]:
@@ -148,20 +162,7 @@ def phrase_spans(text: str, phrases: list[str]) -> list[tuple[str, bool]]:
             continue
         pat = re.compile(r"(?<!\w)" + r"[^\w]+".join(re.escape(s) for s in syls) + r"(?!\w)")
         spans += [m.span() for m in pat.finditer(folded)]
-    out: list[tuple[str, bool]] = []
-    pos = 0
-    for a, b in sorted(spans):
-        if a < pos:  # overlaps a span already marked
-            a = pos
-        if a >= b:
-            continue
-        if a > pos:
-            out.append((text[pos:a], False))
-        out.append((text[a:b], True))
-        pos = b
-    if pos < len(text):
-        out.append((text[pos:], False))
-    return out
+    return _cut(text, spans)
 
 
 def phrase_excerpt(text: str, phrases: list[str], width: int = 240) -> list[tuple[str, bool]]:

@@ -30,6 +30,7 @@ from service.views import (
     document_outline,
     document_summary,
     highlight_spans,
+    marked_html,
     provision_view,
     query_words,
     resolution_numbers,
@@ -358,8 +359,7 @@ def _marked(text: str, q: str) -> Markup:
     words = query_words(q) if q else set()
     if not words:
         return Markup(escape(text))
-    return Markup("").join(Markup("<mark>{}</mark>").format(piece) if hit else escape(piece)
-                           for piece, hit in highlight_spans(text, words))
+    return marked_html(highlight_spans(text, words))
 
 
 def _page_context(ctx: ServiceContext) -> dict[str, Any]:

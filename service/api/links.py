@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from index.links.db import LinkStore
 from index.links.model import LINK_LABELS_VI
@@ -167,11 +167,9 @@ def links_page(
 
 def _marked_phrases(text: str, phrases: list[str]) -> Markup:
     """HTML of an excerpt of ``text`` (escaped) with a link's shared phrases in <mark>."""
-    from service.views import phrase_excerpt
+    from service.views import marked_html, phrase_excerpt
 
-    return Markup("").join(
-        Markup("<mark>{}</mark>").format(p) if hit else escape(p) for p, hit in phrase_excerpt(text, phrases)
-    )
+    return marked_html(phrase_excerpt(text, phrases))
 
 
 @router.get("/links/fragment/{provision_id:path}", response_class=HTMLResponse, include_in_schema=False)
