@@ -103,7 +103,10 @@ def compute_coverage(store: Store, links: LinkStore, of: str, by: str) -> Covera
     if res is None or prog is None:
         missing = of if res is None else by
         raise NotFound(f"document not found: {missing}", message_vi=f"không tìm thấy văn bản: {missing}")
-    impl = links.links_between_docs(source_doc=prog.id, target_doc=res.id, types=["implements"])
+    # A link a person marked wrong (``nqdoc link-review``, the web page) covers nothing.
+    impl = links.without_rejected(
+        links.links_between_docs(source_doc=prog.id, target_doc=res.id, types=["implements"])
+    )
     by_target: dict[str, list[Link]] = {}
     for lk in impl:
         by_target.setdefault(lk.target, []).append(lk)

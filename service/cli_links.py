@@ -17,8 +17,10 @@ LINK_TYPE_NAMES = ("implements", "cites", "continues", "supersedes", "related", 
 def links_view(store: Any, links: Any, key: str, types: list[str] | None = None) -> dict[str, Any]:
     """Links of a provision, or of every provision of a document (by id or số hiệu), both directions.
 
-    Each link carries the text of the other end, read from the store (never from the linker).
+    Each link carries the text of the other end, read from the store (never from the linker),
+    and ``review``: a person's verdict on it (``label`` 1 right, 0 wrong, note, who, when) or None.
     """
+    from index.links.db import review_key
     from index.links.model import LINK_LABELS_VI, TRACKING_PREFIX
     from ingest.errors import NotFound
 
@@ -36,6 +38,7 @@ def links_view(store: Any, links: Any, key: str, types: list[str] | None = None)
     others = {lk.target if lk.source in own else lk.source for lk in found}
     provs = store.get_provisions([o for o in others if ":" in o and not o.startswith(TRACKING_PREFIX)])
     tracked = {t.id: t for t in links.tracked_tasks(ids=[o for o in others if o.startswith(TRACKING_PREFIX)])}
+    reviews = links.reviews_of(found)
     out = []
     for lk in found:
         outgoing = lk.source in own
@@ -50,6 +53,9 @@ def links_view(store: Any, links: Any, key: str, types: list[str] | None = None)
                 "other_text": text,
                 "other_heading_path": p.heading_path if p else None,
                 "label_vi": LINK_LABELS_VI[lk.type],
+                "review": r.as_dict()
+                if (r := reviews.get(review_key(lk.type, lk.source, lk.target)))
+                else None,
             }
         )
     return {**scope, "links": out, "count": len(out)}
@@ -108,6 +114,7 @@ def _linker(settings: Settings) -> Any:
 
 def register(app: typer.Typer) -> None:
     """Add this module's verbs to ``app``."""
+    register_reviews(app)
 
     @app.command(
         "links",
@@ -236,6 +243,124 @@ def register(app: typer.Typer) -> None:
             pad = "" if r.level == "item" else "    "
             mark = f"[green]{len(r.tasks)}[/]" if r.tasks else "[red]0 — chưa có nhiệm vụ[/]"
             out.print(f"{pad}{r.item_id}  {mark}  [dim]{r.text[:80]}[/]", highlight=False)
+
+
+def record_review(
+    links: Any,
+    link_type: str,
+    source: str,
+    target: str,
+    verdict: str | None,
+    note: str = "",
+    reviewer: str = "",
+) -> Any:
+    """Record (``verdict`` "right"/"wrong") or withdraw (None) a person's verdict on a stored link.
+
+    The link must exist now (either way round for ``related``); withdrawing needs only a verdict.
+    """
+    from index.links.db import review_key
+    from ingest.errors import NotFound
+
+    if link_type not in LINK_TYPE_NAMES:
+        raise ValueError(f"unknown link type {link_type!r}")
+    if verdict is None:
+        return links.set_review(link_type, source, target, None)
+    if verdict not in ("right", "wrong"):
+        raise ValueError(f"verdict must be 'right' or 'wrong', not {verdict!r}")
+    if links.find_link(link_type, source, target) is None:
+        t, a, b = review_key(link_type, source, target)
+        raise NotFound(
+            f"no {t} link {a} → {b}", message_vi=f"không có liên kết «{t}» {a} → {b} để đánh giá"
+        )
+    return links.set_review(link_type, source, target, 1 if verdict == "right" else 0, note.strip(), reviewer)
+
+
+def register_reviews(app: typer.Typer) -> None:
+    """``nqdoc link-review`` and ``nqdoc link-reviews``: people's verdicts on links."""
+
+    @app.command(
+        "link-review",
+        epilog="Examples:\n\n"
+        "  nqdoc link-review 03/NQ-CP:CT.II.4.p 57-NQ/TW:III.4.d2 --type implements --wrong "
+        '--note "nhiệm vụ thuộc mục III.4 chung"\n\n'
+        "  nqdoc link-review 71-NQ/TW:III.8 72-NQ/TW:III.3.p4 --type related --right\n\n"
+        "  nqdoc link-review 71-NQ/TW:III.8 72-NQ/TW:III.3.p4 --type related --clear",
+    )
+    def link_review_cmd(
+        source: Annotated[str, typer.Argument(help="The link's source provision id.")],
+        target: Annotated[str, typer.Argument(help="The link's target id.")],
+        link_type: Annotated[str, typer.Option("--type", help="The link type.")],
+        right: Annotated[bool, typer.Option("--right", help="The link is right (đúng).")] = False,
+        wrong: Annotated[bool, typer.Option("--wrong", help="The link is wrong (sai).")] = False,
+        clear: Annotated[bool, typer.Option("--clear", help="Withdraw the verdict.")] = False,
+        note: Annotated[str, typer.Option(help="Why (shown beside the link, exported).")] = "",
+        reviewer: Annotated[str, typer.Option("--by", help="Who judged (exported).")] = "",
+    ) -> None:
+        """Đánh giá liên kết — mark a link right or wrong; a wrong implements link no longer counts in
+        coverage, and every verdict can be exported as gold pairs (``nqdoc link-reviews``)."""
+        from rich.console import Console
+
+        from index.links.db import LinkStore
+        from ingest.errors import NotFound
+        from ingest.store import Store
+
+        err = Console(stderr=True)
+        if right + wrong + clear != 1:
+            err.print("[red]error:[/] give exactly one of --right, --wrong, --clear (chọn đúng một)")
+            raise typer.Exit(2)
+        verdict = "right" if right else ("wrong" if wrong else None)
+        links = LinkStore(Store(Settings().db_path))
+        try:
+            got = record_review(links, link_type, source, target, verdict, note, reviewer)
+        except ValueError as e:
+            names = ", ".join(LINK_TYPE_NAMES)
+            err.print(f"[red]error:[/] {e} (loại liên kết không hợp lệ); use one of {names}")
+            raise typer.Exit(2) from e
+        except NotFound as e:
+            err.print(f"[red]error:[/] {e.message_vi} ({e})")
+            raise typer.Exit(1) from e
+        if got is None:
+            err.print(f"Đã bỏ đánh giá: {link_type} {source} → {target}")
+        else:
+            err.print(f"Đã ghi: {got.type} {got.source} → {got.target} — {'đúng' if got.label else 'sai'}")
+
+    @app.command(
+        "link-reviews",
+        epilog="Examples:\n\n"
+        "  nqdoc link-reviews\n\n"
+        "  nqdoc link-reviews --out reviews.jsonl && nqdoc eval links --gold reviews.jsonl",
+    )
+    def link_reviews_cmd(
+        link_type: Annotated[
+            list[str] | None, typer.Option("--type", help="Only these link types; repeatable.")
+        ] = None,
+        out_path: Annotated[
+            Path | None, typer.Option("--out", help="Write the verdicts as gold pairs (JSONL).")
+        ] = None,
+    ) -> None:
+        """Các đánh giá liên kết — list people's verdicts, or export them in the gold format
+        (type, source, target, label, note) that ``nqdoc eval links --gold`` reads."""
+        from rich.console import Console
+
+        from index.links.db import LinkStore
+        from ingest.store import Store
+
+        reviews = LinkStore(Store(Settings().db_path)).reviews(link_type or None)
+        if out_path is not None:
+            lines = [json.dumps(r.as_dict(), ensure_ascii=False) for r in reviews]
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            out_path.write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+            Console(stderr=True).print(f"Đã ghi {len(reviews)} đánh giá vào {out_path}")
+            return
+        out = Console()
+        if not reviews:
+            out.print("Chưa có đánh giá nào. (No reviews yet.)")
+        for r in reviews:
+            mark = "[green]đúng[/]" if r.label else "[red]sai[/]"
+            who = f" — {r.reviewer}" if r.reviewer else ""
+            out.print(f"{mark} {r.type} {r.source} → {r.target}  [dim]{r.at}{who}[/]", highlight=False)
+            if r.note:
+                out.print(f"   [dim]{r.note}[/]", highlight=False)
 
 
 class _null:

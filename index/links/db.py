@@ -7,12 +7,16 @@
 * ``link_vectors`` — provision embeddings (keyed by provision id + text hash + model id),
   so a new programme embeds only its own provisions;
 * ``tracked_tasks`` — rows of a tracker file (e.g. a province's task list), linkable like
-  provisions but not documents of the corpus.
+  provisions but not documents of the corpus;
+* ``link_reviews`` — a person's verdict on a link (right / wrong, with a note), keyed by
+  (type, source, target) so it outlives the recomputation of the links it judges.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import numpy as np
@@ -69,6 +73,52 @@ class TrackedTaskRow(LinkBase):
     status: Mapped[str | None] = mapped_column(String)
     source_path: Mapped[str] = mapped_column(String)
     content_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LinkReviewRow(LinkBase):
+    __tablename__ = "link_reviews"
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(String, primary_key=True)
+    target: Mapped[str] = mapped_column(String, primary_key=True)
+    label: Mapped[int] = mapped_column(Integer)  # 1 right, 0 wrong
+    note: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str] = mapped_column(String, default="")
+    at: Mapped[str] = mapped_column(String(32))  # ISO 8601, UTC
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A person's verdict on one link, in the gold file's terms (``label`` 1 right, 0 wrong)."""
+
+    type: str
+    source: str
+    target: str
+    label: int
+    note: str = ""
+    reviewer: str = ""
+    at: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "source": self.source,
+            "target": self.target,
+            "label": self.label,
+            "note": self.note,
+            "reviewer": self.reviewer,
+            "at": self.at,
+        }
+
+
+def review_key(link_type: str, source: str, target: str) -> tuple[str, str, str]:
+    """How a review is keyed: ``related`` links are undirected and stored source < target."""
+    if link_type == "related" and target < source:
+        source, target = target, source
+    return link_type, source, target
+
+
+def _review_of(r: LinkReviewRow) -> Review:
+    return Review(r.type, r.source, r.target, r.label, r.note or "", r.reviewer or "", r.at)
 
 
 def _link_of(r: LinkRow) -> Link:
@@ -195,6 +245,81 @@ class LinkStore:
 
         with Session(self.engine) as s:
             return {t: n for t, n in s.execute(select(LinkRow.type, func.count()).group_by(LinkRow.type))}
+
+    # -- reviews
+    def find_link(self, link_type: str, source: str, target: str) -> Link | None:
+        """The stored link ``source → target`` of that type (either way round for ``related``)."""
+        t, s_, g = review_key(link_type, source, target)
+        ends = [(s_, g), (g, s_)] if t == "related" else [(source, target)]
+        with Session(self.engine) as s:
+            for a, b in ends:
+                row = s.scalars(
+                    select(LinkRow).where(LinkRow.type == t, LinkRow.source == a, LinkRow.target == b)
+                ).first()
+                if row is not None:
+                    return _link_of(row)
+        return None
+
+    def set_review(
+        self, link_type: str, source: str, target: str, label: int | None, note: str = "", reviewer: str = ""
+    ) -> Review | None:
+        """Record a verdict on a link (``label`` 1 right, 0 wrong); ``None`` withdraws it."""
+        if label not in (0, 1, None):
+            raise ValueError(f"label must be 0, 1 or None, not {label!r}")
+        key = review_key(link_type, source, target)
+        with Session(self.engine) as s, s.begin():
+            s.execute(
+                delete(LinkReviewRow).where(
+                    LinkReviewRow.type == key[0],
+                    LinkReviewRow.source == key[1],
+                    LinkReviewRow.target == key[2],
+                )
+            )
+            if label is None:
+                return None
+            at = datetime.now(UTC).isoformat(timespec="seconds")
+            s.add(
+                LinkReviewRow(
+                    type=key[0],
+                    source=key[1],
+                    target=key[2],
+                    label=label,
+                    note=note,
+                    reviewer=reviewer,
+                    at=at,
+                )
+            )
+        return Review(*key, label=label, note=note, reviewer=reviewer, at=at)
+
+    def reviews(self, types: Sequence[str] | None = None) -> list[Review]:
+        """Every recorded verdict, oldest first."""
+        with Session(self.engine) as s:
+            q = select(LinkReviewRow)
+            if types:
+                q = q.where(LinkReviewRow.type.in_(list(types)))
+            return [_review_of(r) for r in s.scalars(q.order_by(LinkReviewRow.at))]
+
+    def reviews_of(self, links: Iterable[Link]) -> dict[tuple[str, str, str], Review]:
+        """Verdicts on ``links``, keyed by :func:`review_key` of each link."""
+        keys = {review_key(lk.type, lk.source, lk.target) for lk in links}
+        if not keys:
+            return {}
+        ends = sorted({k[1] for k in keys} | {k[2] for k in keys})
+        out: dict[tuple[str, str, str], Review] = {}
+        with Session(self.engine) as s:
+            for i in range(0, len(ends), 500):
+                part = ends[i : i + 500]
+                for r in s.scalars(select(LinkReviewRow).where(LinkReviewRow.source.in_(part))):
+                    k = (r.type, r.source, r.target)
+                    if k in keys:
+                        out[k] = _review_of(r)
+        return out
+
+    def without_rejected(self, links: Sequence[Link]) -> list[Link]:
+        """``links`` less those a person marked wrong."""
+        got = self.reviews_of(links)
+        rejected = {k for k, r in got.items() if r.label == 0}
+        return [lk for lk in links if review_key(lk.type, lk.source, lk.target) not in rejected]
 
     # -- vectors
     def vectors(self, model_id: str, wanted: dict[str, str]) -> dict[str, np.ndarray]:

@@ -1,4 +1,5 @@
-"""/api/provisions/{id}/links, /api/links, /api/coverage, and the /links graph page.
+"""/api/provisions/{id}/links, /api/links, /api/coverage, the /links graph page, and
+PUT /api/links/review (a person's verdict on a link; admin token, like every write route).
 
 Links are read from the tables :mod:`index.links` keeps up to date (``nqdoc links`` or after
 ingest); a request never recomputes them. Every text shown beside a link is read from the
@@ -16,11 +17,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
+from pydantic import BaseModel, ConfigDict, Field
 
 from index.links.db import LinkStore
 from index.links.model import LINK_LABELS_VI
 from ingest.models import DocMeta
 from service.api import get_ctx, templates
+from service.api.admin import WRITE_RESPONSES, require_admin
 from service.api.errors import ERROR_RESPONSES, ApiError
 from service.context import ServiceContext
 
@@ -56,6 +59,35 @@ def links(
     type: Annotated[list[LinkTypeName] | None, Query()] = None,
 ) -> dict[str, Any]:  # noqa: A002
     return _view(ctx, id, list(type) if type else None)
+
+
+class ReviewBody(BaseModel):
+    """A verdict on one stored link; ``verdict`` null withdraws the one recorded."""
+
+    model_config = ConfigDict(extra="forbid")
+    type: LinkTypeName
+    source: str = Field(min_length=1, max_length=300)
+    target: str = Field(min_length=1, max_length=300)
+    verdict: Literal["right", "wrong"] | None
+    note: str = Field("", max_length=1000)
+    reviewer: str = Field("", max_length=100)
+
+
+@router.put(
+    "/api/links/review",
+    summary="Mark a link right or wrong (or withdraw the verdict); token required",
+    dependencies=[Depends(require_admin)],
+    responses=WRITE_RESPONSES,
+)
+def review_link(ctx: Ctx, body: ReviewBody) -> dict[str, Any]:
+    """A wrong ``implements`` link stops counting in coverage; ``nqdoc link-reviews --out`` exports
+    every verdict as gold pairs for ``nqdoc eval links --gold``."""
+    from service.cli_links import record_review
+
+    got = record_review(
+        _links(ctx), body.type, body.source, body.target, body.verdict, body.note, body.reviewer.strip()
+    )
+    return {"review": got.as_dict() if got is not None else None}
 
 
 @router.get("/api/links/graph", summary="Document-level link graph around one document")
@@ -177,8 +209,21 @@ def links_fragment(request: Request, ctx: Ctx, provision_id: str) -> HTMLRespons
     """HTML fragment: the provision's linked provisions grouped by type (for the provision page)."""
     view = _view(ctx, provision_id, None)
     groups: dict[str, list[dict[str, Any]]] = {}
+    rejected: dict[str, list[dict[str, Any]]] = {}  # marked wrong by a person: folded away
     for lk in view["links"]:
         phrases = (lk.get("evidence") or {}).get("shared_terms") or []
         lk = {**lk, "other_marked": _marked_phrases(lk.get("other_text") or "", phrases)}
-        groups.setdefault(lk["label_vi"], []).append(lk)
-    return templates.TemplateResponse(request, "links_fragment.html", {"groups": groups, "view": view})
+        wrong = (lk.get("review") or {}).get("label") == 0
+        (rejected if wrong else groups).setdefault(lk["label_vi"], []).append(lk)
+    for label in rejected:
+        groups.setdefault(label, [])
+    return templates.TemplateResponse(
+        request,
+        "links_fragment.html",
+        {
+            "groups": groups,
+            "rejected": rejected,
+            "view": view,
+            "write_enabled": bool(ctx.settings.admin_token),
+        },
+    )
