@@ -184,8 +184,12 @@ def register(app: typer.Typer) -> None:
             out.print("Không có liên kết. (No links.)")
         for lk in view["links"]:
             arrow = "→" if lk["direction"] == "out" else "←"
+            review = lk.get("review")
+            mark = ""
+            if review:
+                mark = "  [green]đã xác nhận đúng[/]" if review["label"] else "  [red]đã đánh dấu sai[/]"
             out.print(
-                f"[bold]{lk['label_vi']}[/] {arrow} [bold]{lk['other']}[/]  [dim]{lk['score']:.2f}[/]",
+                f"[bold]{lk['label_vi']}[/] {arrow} [bold]{lk['other']}[/]  [dim]{lk['score']:.2f}[/]{mark}",
                 highlight=False,
             )
             if lk["other_text"]:

@@ -172,6 +172,8 @@ def test_cli_review_and_export_as_gold(home: Settings, tmp_path: Path) -> None:
     res = run(app, ["link-review", imp.source, "57-NQ/TW:IX.9", "--type", "implements", "--right"], env=env)
     assert res.exit_code == 1 and "không có liên kết" in res.output
 
+    shown = run(app, ["links", imp.source, "--type", "implements", "--no-update"], env=env)
+    assert shown.exit_code == 0 and "đã đánh dấu sai" in shown.output
     listed = run(app, ["link-reviews"], env=env)
     assert listed.exit_code == 0 and "đúng" in listed.output and "sai" in listed.output
     out = tmp_path / "reviews.jsonl"
