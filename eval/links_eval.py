@@ -32,8 +32,55 @@ GOLD = Path(__file__).parent / "gold" / "links.jsonl"
 EVAL_TYPES = ("implements", "cites", "related", "reports_on", "continues")
 
 
+class GoldFileError(ValueError):
+    """A gold file that cannot be read as pairs; the message names the file and line."""
+
+
 def load_gold(path: Path = GOLD) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Gold pairs from a JSONL file (``nqdoc link-reviews --out`` writes one).
+
+    Each line: ``type`` (a link type), ``source`` and ``target`` (ids as ``nqdoc links`` shows
+    them), ``label`` 1 or 0; other keys are kept. A line that is not such a pair stops the
+    evaluation with its line number, before any link is computed.
+    """
+    from index.links.model import LINK_TYPES
+
+    if not path.is_file():
+        raise GoldFileError(f"gold file not found: {path} (không tìm thấy tệp cặp chuẩn)")
+    out = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            g = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise GoldFileError(f"{path}:{n}: not JSON ({e.msg}) (dòng không phải JSON)") from e
+        problems = []
+        if not isinstance(g, dict):
+            problems.append("not an object")
+        else:
+            if g.get("type") not in LINK_TYPES:
+                problems.append(f"type {g.get('type')!r} is not one of {', '.join(LINK_TYPES)}")
+            for k in ("source", "target"):
+                if not isinstance(g.get(k), str) or not g[k].strip():
+                    problems.append(f"{k} missing")
+            if g.get("label") not in (0, 1) or isinstance(g.get("label"), bool):
+                problems.append(f"label {g.get('label')!r} is not 0 or 1")
+        if problems:
+            raise GoldFileError(f"{path}:{n}: {'; '.join(problems)} (cặp chuẩn không hợp lệ)")
+        out.append(g)
+    return out
+
+
+def unknown_ids(gold: list[dict[str, Any]], known: set[str]) -> list[str]:
+    """Gold pairs naming an id the store does not hold (external references excepted)."""
+    from index.links.model import is_external
+
+    return [
+        f"{g['source']} → {g['target']}"
+        for g in gold
+        if any(x not in known and not is_external(x) for x in (g["source"], g["target"]))
+    ]
 
 
 def split_of(source: str) -> str:
@@ -112,6 +159,7 @@ def evaluate_links(
     from ingest.store import Store
 
     t0 = time.perf_counter()
+    gold = load_gold(gold_path)  # a bad file stops here, before minutes of linking
     # A scratch copy: links are computed with every threshold at 0, then thresholds are swept.
     scratch = settings.home / "eval" / "links"
     scratch.mkdir(parents=True, exist_ok=True)
@@ -128,10 +176,16 @@ def evaluate_links(
     by_source: dict[str, list[Any]] = {}
     for lk in linker.links.all_links():
         by_source.setdefault(lk.source, []).append(lk)
-    gold = load_gold(gold_path)
+    known: set[str] = set()
+    for d in linker.documents():
+        full = d if d.provisions else st.get_document(d.id)
+        known |= {d.id} | {p.id for p in (full.provisions if full else [])}
+    missing = unknown_ids(gold, known)
     report: dict[str, Any] = {
         "gold": str(gold_path),
         "pairs": len(gold),
+        # pairs naming ids this store does not hold: they can only count as misses
+        "unknown_ids": {"count": len(missing), "first": missing[:20]},
         "split": "sha1(source)[0] % 2",
         "params": {**asdict(operating), "version": operating.version()},
         "types": {},
@@ -227,7 +281,14 @@ def evaluate_links(
 
 def format_report(report: dict[str, Any]) -> str:
     """The report as plain text: P/R/F1 per type and half, then the coverage table."""
-    lines = [f"{'loại':<11} {'nửa':<7} {'P':>6} {'R':>6} {'F1':>6} {'+':>4} {'-':>4}  ngưỡng"]
+    lines = []
+    unknown = report.get("unknown_ids") or {}
+    if unknown.get("count"):
+        lines.append(
+            f"Cảnh báo: {unknown['count']} cặp chuẩn nêu mã không có trong kho (tính là bỏ sót), "
+            f"ví dụ: {'; '.join(unknown['first'][:3])}"
+        )
+    lines.append(f"{'loại':<11} {'nửa':<7} {'P':>6} {'R':>6} {'F1':>6} {'+':>4} {'-':>4}  ngưỡng")
     for typ, tr in report["types"].items():
         for half in ("tune", "report", "all"):
             r = tr[half]
@@ -347,7 +408,11 @@ def register(app: typer.Typer, bench: typer.Typer) -> None:
         json_out: Annotated[Path | None, typer.Option("--json", help="Write the full report here.")] = None,
     ) -> None:
         """Precision/recall/F1 per link type (tune / report / all) and the 57-NQ/TW ← 03/NQ-CP coverage."""
-        report = evaluate_links(Settings(), gold_path=gold, out=json_out)
+        try:
+            report = evaluate_links(Settings(), gold_path=gold, out=json_out)
+        except GoldFileError as e:
+            sys.stderr.write(f"error: {e}\n")
+            raise typer.Exit(2) from e
         sys.stdout.write(format_report(report))
         if json_out is not None:
             sys.stdout.write(f"JSON: {json_out}\n")

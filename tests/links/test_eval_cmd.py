@@ -46,3 +46,50 @@ def test_eval_links_command_writes_a_stamped_report(linked_copy: Settings, tmp_p
     assert report["stamp"]["git_commit"] and report["stamp"]["timestamp"]
     # the printed text carries the same table
     assert "related" in res.output and "57-NQ/TW:III.7" in res.output and "tune" in res.output
+
+
+def test_a_bad_gold_file_stops_before_linking(linked_copy: Settings, tmp_path: Path) -> None:
+    """SYNTHETIC gold lines: each fault is named with its line number and nothing is computed."""
+    import pytest
+
+    from eval.cli import app
+    from eval.links_eval import GoldFileError
+
+    ok = '{"type": "related", "source": "71-NQ/TW:III.8", "target": "72-NQ/TW:III.3.p4", "label": 1}'
+    cases = {
+        ":2: not JSON": f"{ok}\n{{oops\n",
+        ":3: label 'đúng' is not 0 or 1": f"{ok}\n\n" + ok.replace('"label": 1', '"label": "đúng"') + "\n",
+        ":1: type 'link' is not one of": ok.replace('"related"', '"link"') + "\n",
+        ":1: source missing": ok.replace('"source": "71-NQ/TW:III.8", ', "") + "\n",
+        ":1: label True": ok.replace('"label": 1', '"label": true') + "\n",
+    }
+    for want, text in cases.items():
+        path = tmp_path / "gold.jsonl"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(GoldFileError, match=want):
+            load_gold(path)
+    path.write_text(cases[":3: label 'đúng' is not 0 or 1"], encoding="utf-8")
+    with pytest.raises(GoldFileError, match="not found"):
+        load_gold(tmp_path / "nope.jsonl")
+    env = {"NQDOC_HOME": str(linked_copy.home), "NQDOC_EMBED_MODEL": "fake"}
+    res = CliRunner().invoke(app, ["links", "--gold", str(path)], env=env)
+    assert res.exit_code == 2 and "label 'đúng' is not 0 or 1" in res.output
+    assert not (linked_copy.home / "eval" / "links").exists()  # stopped before the scratch copy
+
+
+def test_gold_pairs_naming_ids_the_store_lacks_are_reported() -> None:
+    from eval.links_eval import format_report, unknown_ids
+
+    gold = [
+        {"type": "cites", "source": "03/NQ-CP:preamble.p9", "target": "ext:45-NQ/TW", "label": 1},
+        {"type": "implements", "source": "03/NQ-CP:CT.II.1.a", "target": "57-NQ/TW:IX.9", "label": 1},
+    ]
+    known = {"03/NQ-CP:preamble.p9", "03/NQ-CP:CT.II.1.a"}
+    assert unknown_ids(gold, known) == ["03/NQ-CP:CT.II.1.a → 57-NQ/TW:IX.9"]
+    report = {
+        "unknown_ids": {"count": 1, "first": unknown_ids(gold, known)},
+        "types": {},
+        "coverage_57_by_03": {},
+        "coverage_57_by_03_items": [],
+    }
+    assert format_report(report).startswith("Cảnh báo: 1 cặp chuẩn nêu mã không có trong kho")
