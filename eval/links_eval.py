@@ -72,6 +72,20 @@ def load_gold(path: Path = GOLD) -> list[dict[str, Any]]:
     return out
 
 
+def snapshot_db(src: Path, dst: Path) -> None:
+    """A consistent copy of a SQLite database that may be in use (SQLite's online backup, not a
+    file copy: a file copy taken while the service writes can be torn); none if ``src`` is absent."""
+    import sqlite3
+    from contextlib import closing
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(dst) + suffix).unlink(missing_ok=True)
+    if not src.exists():
+        return
+    with closing(sqlite3.connect(src)) as a, closing(sqlite3.connect(dst)) as b:
+        a.backup(b)
+
+
 def unknown_ids(gold: list[dict[str, Any]], known: set[str]) -> list[str]:
     """Gold pairs naming an id the store does not hold (external references excepted)."""
     from index.links.model import is_external
@@ -164,10 +178,7 @@ def evaluate_links(
     scratch = settings.home / "eval" / "links"
     scratch.mkdir(parents=True, exist_ok=True)
     db = scratch / "nqdoc.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        src = Path(str(settings.db_path) + suffix)
-        if src.exists():
-            shutil.copyfile(src, Path(str(db) + suffix))
+    snapshot_db(settings.db_path, db)
     st = Store(db)
     operating = LinkParams()
     sweep = replace(operating, implements=0.0, related=0.0, reports_on=0.0, continues=0.0)

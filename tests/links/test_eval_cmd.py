@@ -93,3 +93,29 @@ def test_gold_pairs_naming_ids_the_store_lacks_are_reported() -> None:
         "coverage_57_by_03_items": [],
     }
     assert format_report(report).startswith("Cảnh báo: 1 cặp chuẩn nêu mã không có trong kho")
+
+
+def test_the_scratch_copy_is_a_consistent_snapshot_of_a_live_database(tmp_path: Path) -> None:
+    """Rows still in the write-ahead log of an open connection are in the copy (a copy of the main
+    file alone would miss them); an old scratch copy is replaced, not merged."""
+    import sqlite3
+
+    from eval.links_eval import snapshot_db
+
+    src, dst = tmp_path / "live.sqlite3", tmp_path / "scratch" / "copy.sqlite3"
+    dst.parent.mkdir()
+    sqlite3.connect(dst).execute("CREATE TABLE stale (x)").connection.commit()
+    live = sqlite3.connect(src)
+    live.execute("PRAGMA journal_mode=WAL")
+    live.execute("PRAGMA wal_autocheckpoint=0")
+    live.execute("CREATE TABLE t (x)")
+    live.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(100)])
+    live.commit()
+    assert Path(str(src) + "-wal").stat().st_size > 0  # the rows are in the WAL, not the main file
+    snapshot_db(src, dst)
+    live.close()
+    with sqlite3.connect(dst) as c:
+        assert c.execute("SELECT count(*) FROM t").fetchone() == (100,)
+        assert c.execute("SELECT name FROM sqlite_master WHERE name = 'stale'").fetchone() is None
+    snapshot_db(tmp_path / "absent.sqlite3", dst)
+    assert not dst.exists()
