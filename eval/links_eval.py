@@ -44,17 +44,16 @@ def load_gold(path: Path = GOLD) -> list[dict[str, Any]]:
     evaluation with its line number, before any link is computed.
     """
     from index.links.model import LINK_TYPES
+    from ingest.readers.jsonl import BadJsonLine, jsonl_records
 
     if not path.is_file():
         raise GoldFileError(f"gold file not found: {path} (không tìm thấy tệp cặp chuẩn)")
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            g = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise GoldFileError(f"{path}:{n}: not JSON ({e.msg}) (dòng không phải JSON)") from e
+    try:
+        records = list(jsonl_records(path.read_text(encoding="utf-8")))
+    except BadJsonLine as e:
+        raise GoldFileError(f"{path}:{e.lineno}: not JSON ({e.msg}) (dòng không phải JSON)") from e
+    for n, g in records:
         problems = []
         if not isinstance(g, dict):
             problems.append("not an object")

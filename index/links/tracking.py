@@ -11,13 +11,13 @@ resolution its ``resolution`` column names.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 from index.links.db import LinkStore, TrackedTaskRow
 from index.links.model import TRACKING_PREFIX
 from ingest.errors import NqdocError
 from ingest.models import DocKind, DocMeta, Document, Provision
+from ingest.readers.jsonl import BadJsonLine, jsonl_records
 from ingest.refs import party_number_from_short
 
 
@@ -39,15 +39,16 @@ def read_tracker(path: Path) -> list[TrackedTaskRow]:
     rows: list[TrackedTaskRow] = []
     seen: set[str] = set()
     tracker = tracker_id(path)
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise BadTracker(
-                f"{path.name}:{n}: not JSON ({e.msg})", message_vi=f"{path.name}: dòng {n} không phải JSON"
-            ) from e
+    text_all = path.read_text(encoding="utf-8")
+    lines = text_all.splitlines()
+    try:
+        records = list(jsonl_records(text_all))
+    except BadJsonLine as e:
+        raise BadTracker(
+            f"{path.name}:{e.lineno}: not JSON ({e.msg})",
+            message_vi=f"{path.name}: dòng {e.lineno} không phải JSON",
+        ) from e
+    for n, rec in records:
         if not isinstance(rec, dict) or not rec.get("code") or not str(rec.get("task") or "").strip():
             raise BadTracker(
                 f"{path.name}:{n}: a row needs 'code' and 'task'",
@@ -73,7 +74,7 @@ def read_tracker(path: Path) -> list[TrackedTaskRow]:
                 deadline=rec.get("deadline"),
                 status=rec.get("status"),
                 source_path=str(path),
-                content_hash=hashlib.sha256(line.encode("utf-8")).hexdigest(),
+                content_hash=hashlib.sha256(lines[n - 1].encode("utf-8")).hexdigest(),
             )
         )
     if not rows:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ingest.errors import CorruptDocument
 from ingest.models import Block, DocKind, RawDoc
@@ -15,27 +17,48 @@ def _paras(text: str) -> list[Block]:
     return [Block("para", nfc(" ".join(line.split()))) for line in text.splitlines() if line.strip()]
 
 
-def read_jsonl(path: Path, text: str) -> list[RawDoc]:
-    """One RawDoc per record; the title leads the text (it is searched too)."""
-    docs: list[RawDoc] = []
+class BadJsonLine(ValueError):
+    """A line of a JSONL file that is not JSON; each caller turns it into its own error."""
+
+    def __init__(self, lineno: int, msg: str) -> None:
+        super().__init__(f"line {lineno}: not JSON ({msg})")
+        self.lineno, self.msg = lineno, msg
+
+
+def jsonl_records(text: str) -> Iterator[tuple[int, Any]]:
+    """``(line number, value)`` for each non-blank line; :class:`BadJsonLine` at the first bad one.
+
+    Shared by the corpus reader here, tracker import (``index.links.tracking``) and gold files
+    (``eval.links_eval``), which each check the records' fields themselves.
+    """
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            yield lineno, json.loads(line)
         except json.JSONDecodeError as err:
-            raise CorruptDocument(f"{path}: line {lineno} is not valid JSON ({err.msg})",
-                                  message_vi=f"{path}: dòng {lineno} không phải JSON hợp lệ") from None
-        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            raise CorruptDocument(f"{path}: line {lineno} has no 'text' field",
-                                  message_vi=f"{path}: dòng {lineno} thiếu trường 'text'")
-        title = str(rec.get("title") or "").strip()
-        blocks = ([Block("para", nfc(title), heading=True)] if title else []) + _paras(rec["text"])
-        meta = {"id": str(rec.get("id", lineno)), "kind": str(DocKind.ARTICLE)}
-        if title:
-            meta["title"] = nfc(title)
-        docs.append(RawDoc(str(path), "jsonl", tuple(blocks), meta))
-    return docs
+            raise BadJsonLine(lineno, err.msg) from None
+
+
+def read_jsonl(path: Path, text: str) -> list[RawDoc]:
+    """One RawDoc per record; the title leads the text (it is searched too)."""
+    try:
+        return [_article(path, lineno, rec) for lineno, rec in jsonl_records(text)]
+    except BadJsonLine as err:
+        raise CorruptDocument(f"{path}: line {err.lineno} is not valid JSON ({err.msg})",
+                              message_vi=f"{path}: dòng {err.lineno} không phải JSON hợp lệ") from None
+
+
+def _article(path: Path, lineno: int, rec: Any) -> RawDoc:
+    if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+        raise CorruptDocument(f"{path}: line {lineno} has no 'text' field",
+                              message_vi=f"{path}: dòng {lineno} thiếu trường 'text'")
+    title = str(rec.get("title") or "").strip()
+    blocks = ([Block("para", nfc(title), heading=True)] if title else []) + _paras(rec["text"])
+    meta = {"id": str(rec.get("id", lineno)), "kind": str(DocKind.ARTICLE)}
+    if title:
+        meta["title"] = nfc(title)
+    return RawDoc(str(path), "jsonl", tuple(blocks), meta)
 
 
 def read_law_json(path: Path, text: str) -> list[RawDoc]:

@@ -81,6 +81,18 @@ def test_jsonl_gz_collection(tmp_path: Path) -> None:
     assert [d.id for d in docs] == ["articles-0", "articles-1", "articles-2"]
 
 
+def test_jsonl_faults_name_their_line(tmp_path: Path) -> None:
+    from ingest.errors import CorruptDocument
+
+    f = tmp_path / "articles.jsonl"  # synthetic records
+    ok = json.dumps({"id": 1, "title": "Bài thử", "text": "Nội dung thử."}, ensure_ascii=False)
+    for text, want in ((f"{ok}\n\n{{broken\n", "line 3 is not valid JSON"),
+                       (f"{ok}\n" + '{"id": 2}\n', "line 2 has no 'text' field")):
+        f.write_text(text, encoding="utf-8")
+        with pytest.raises(CorruptDocument, match=want):
+            read_file(f, Settings())
+
+
 def test_alqac_articles_become_dieu_provisions(shared: Path) -> None:
     law = shared / "bench/alqac2023/law.json"
     raws = read_file(law, Settings())

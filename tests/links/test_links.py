@@ -158,8 +158,8 @@ def test_bad_tracker_files(tmp_path: Path) -> None:
     bad.write_text('{"code": "1"}\n', encoding="utf-8")  # SYNTHETIC: no task
     with pytest.raises(BadTracker):
         read_tracker(bad)
-    bad.write_text("not json\n", encoding="utf-8")
-    with pytest.raises(BadTracker):
+    bad.write_text('{"code": "1", "task": "Nhiệm vụ thử"}\nnot json\n', encoding="utf-8")  # SYNTHETIC
+    with pytest.raises(BadTracker, match="bad.jsonl:2: not JSON"):
         read_tracker(bad)
     with pytest.raises(BadTracker):
         read_tracker(tmp_path / "missing.jsonl")
