@@ -50,6 +50,9 @@ class Coverage:
     rows: list[CoverageRow]
     orphans: list[TaskRef]  # programme tasks with no source provision in the resolution
     weaker: list[dict[str, Any]]  # programme targets below the resolution's figure
+    # tasks that carry out only provisions outside the listed items (goals, viewpoints,
+    # organisation of implementation): {task, text, fields, provisions: [{id, heading}]}
+    elsewhere: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         items = [r for r in self.rows if r.level == "item"]
@@ -64,6 +67,7 @@ class Coverage:
                 r.item_id for r in self.rows if r.level == "provision" and not r.tasks
             ],
             "tasks_without_source": len(self.orphans),
+            "tasks_linked_outside_items": len(self.elsewhere),
             "weaker_targets": len(self.weaker),
         }
 
@@ -81,6 +85,7 @@ class Coverage:
                 for r in self.rows
             ],
             "tasks_without_source": [t.__dict__ for t in self.orphans],
+            "tasks_linked_outside_items": self.elsewhere,
             "weaker_targets": self.weaker,
         }
 
@@ -96,10 +101,22 @@ def _task_items(doc: Document) -> list[Provision]:
     return items or [p for p in doc.provisions if p.kind == "item" and not p.gap]
 
 
+def _tracker_plan(links: LinkStore, by: str, res: Document) -> Document | None:
+    """The rows of tracker ``by`` that name resolution ``res``, as the linker sees them."""
+    from index.links.tracking import tracker_documents
+
+    wanted = {by, f"{by}/{res.meta.number or res.id}", f"{by}/{res.id}"}
+    return next((d for d in tracker_documents(links) if d.id in wanted), None)
+
+
 def compute_coverage(store: Store, links: LinkStore, of: str, by: str) -> Coverage:
-    """Coverage of resolution ``of`` by programme/plan ``by`` (ids or số hiệu)."""
+    """Coverage of resolution ``of`` by programme/plan ``by`` (ids or số hiệu).
+
+    ``by`` may also be an imported tracker (``tracking:provincial-tasks``): its rows that name
+    ``of`` are the plan's tasks.
+    """
     res = store.find_document(of)
-    prog = store.find_document(by)
+    prog = store.find_document(by) or (_tracker_plan(links, by, res) if res is not None else None)
     if res is None or prog is None:
         missing = of if res is None else by
         raise NotFound(f"document not found: {missing}", message_vi=f"không tìm thấy văn bản: {missing}")
@@ -133,6 +150,25 @@ def compute_coverage(store: Store, links: LinkStore, of: str, by: str) -> Covera
                 continue
             rows.append(CoverageRow(d.id, "provision", d.heading, d.text, refs(by_target.get(d.id, []))))
     linked = {lk.source for lk in impl}
+    listed = {r.item_id for r in rows}
+    covered = {t.id for r in rows for t in r.tasks}
+    elsewhere = []
+    for sid in sorted(linked - covered, key=lambda x: src[x].ordinal if x in src else 0):
+        p = src.get(sid)
+        targets = sorted({lk.target for lk in impl if lk.source == sid} - listed)
+        if p is None or not targets:
+            continue
+        elsewhere.append(
+            {
+                "task": sid,
+                "text": short(task_text(p), 200),
+                "fields": p.fields,
+                "provisions": [
+                    {"id": t, "heading": short(idx[t].heading or idx[t].text, 90) if t in idx else t}
+                    for t in targets
+                ],
+            }
+        )
     orphans = [
         TaskRef(p.id, short(task_text(p), 200), 0.0, "", p.fields)
         for p in linkable(prog)
@@ -149,7 +185,7 @@ def compute_coverage(store: Store, links: LinkStore, of: str, by: str) -> Covera
         for lk in impl
         if lk.evidence.get("weaker")
     ]
-    return Coverage(res.id, prog.id, rows, orphans, weaker)
+    return Coverage(res.id, prog.id, rows, orphans, weaker, elsewhere)
 
 
 def _descendants(p: Provision, idx: dict[str, Provision]) -> list[Provision]:

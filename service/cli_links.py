@@ -62,7 +62,7 @@ def links_view(store: Any, links: Any, key: str, types: list[str] | None = None)
 
 
 def coverage_xlsx(cov: Any, path: Path) -> None:
-    """The coverage table as an Excel workbook (three sheets, Vietnamese headers)."""
+    """The coverage table as an Excel workbook (four sheets, Vietnamese headers)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -89,6 +89,10 @@ def coverage_xlsx(cov: Any, path: Path) -> None:
     ws2.append(["Nhiệm vụ", "Nội dung"])
     for t in cov.orphans:
         ws2.append([t.id, t.text])
+    ws4 = wb.create_sheet("Nhiệm vụ gắn phần khác")
+    ws4.append(["Nhiệm vụ", "Nội dung", "Điều khoản nghị quyết (ngoài các mục nhiệm vụ)"])
+    for e in cov.elsewhere:
+        ws4.append([e["task"], e["text"], "\n".join(f"{p['id']}: {p['heading']}" for p in e["provisions"])])
     ws3 = wb.create_sheet("Chỉ tiêu thấp hơn")
     ws3.append(["Nhiệm vụ", "Điều khoản nghị quyết", "Lý do"])
     for w in cov.weaker:
@@ -240,7 +244,9 @@ def register(app: typer.Typer) -> None:
         s = cov.summary()
         out.print(
             f"[bold]{cov.of}[/] ← {cov.by}: {s['items_covered']}/{s['items']} mục có nhiệm vụ triển khai; "
-            f"{s['tasks_without_source']} nhiệm vụ không rõ nguồn; {s['weaker_targets']} chỉ tiêu thấp hơn",
+            f"{s['tasks_without_source']} nhiệm vụ không rõ nguồn; "
+            f"{s['tasks_linked_outside_items']} nhiệm vụ chỉ gắn với phần khác (mục tiêu, quan điểm, tổ chức "
+            f"thực hiện); {s['weaker_targets']} chỉ tiêu thấp hơn",
             highlight=False,
         )
         for r in cov.rows:

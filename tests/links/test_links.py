@@ -153,6 +153,30 @@ def test_coverage_lists_every_part_iii_item(links: LinkStore) -> None:
         compute_coverage(links.store, links, "57-NQ/TW", "999/NQ-CP")
 
 
+def test_coverage_of_a_resolution_by_a_province_tracker(links: LinkStore) -> None:
+    """The tracker's rows naming 70-NQ/TW are the plan: each is under a provision it implements,
+    or listed without a source, or listed as linked only outside the items; rows for other
+    resolutions are not counted."""
+    from index.coverage import compute_coverage
+
+    cov = compute_coverage(links.store, links, "70-NQ/TW", "tracking:provincial-tasks")
+    assert cov.by == "tracking:provincial-tasks/70-NQ/TW" and cov.rows
+    rows = {t.id for t in links.tracked_tasks() if t.resolution == "70-NQ/TW"}
+    covered, orphans = {t.id for r in cov.rows for t in r.tasks}, {t.id for t in cov.orphans}
+    assert covered and orphans and covered | orphans <= rows and not covered & orphans
+    listed = {r.item_id for r in cov.rows}
+    assert {e["task"] for e in cov.elsewhere} == rows - covered - orphans
+    for e in cov.elsewhere:
+        lks = links.links_of([e["task"]], ["implements"], direction="out")
+        assert {p["id"] for p in e["provisions"]} == {lk.target for lk in lks} and not listed & {
+            lk.target for lk in lks
+        }
+    assert cov.summary()["tasks_linked_outside_items"] == len(cov.elsewhere)
+    assert all(t.fields and t.fields["Nhiệm vụ"] for t in cov.orphans)
+    with pytest.raises(NotFound):
+        compute_coverage(links.store, links, "70-NQ/TW", "tracking:no-such-tracker")
+
+
 def test_bad_tracker_files(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"code": "1"}\n', encoding="utf-8")  # SYNTHETIC: no task

@@ -58,6 +58,7 @@ def test_coverage_json_and_xlsx(client: TestClient, tmp_path) -> None:
     path.write_bytes(r.content)
     wb = load_workbook(path)
     assert wb.sheetnames[0] == "Độ bao phủ" and wb.active.max_row > 7
+    assert "Nhiệm vụ gắn phần khác" in wb.sheetnames
     assert client.get("/api/coverage", params={"of": "57-NQ/TW", "by": "nope"}).status_code == 404
 
 
