@@ -1,5 +1,5 @@
-"""/api/provisions/{id}/links, /api/links, /api/coverage, the /links graph page, and
-PUT /api/links/review (a person's verdict on a link; admin token, like every write route).
+"""/api/provisions/{id}/links, /api/links, /api/coverage, the /links graph and /coverage pages,
+and PUT /api/links/review (a person's verdict on a link; admin token, like every write route).
 
 Links are read from the tables :mod:`index.links` keeps up to date (``nqdoc links`` or after
 ingest); a request never recomputes them. Every text shown beside a link is read from the
@@ -193,6 +193,52 @@ def links_page(
             "active": "links",
             "write_enabled": bool(ctx.settings.admin_token),
             "kinds": {},
+        },
+    )
+
+
+def _plans_of(ctx: ServiceContext) -> dict[str, list[str]]:
+    """For each resolution, the documents and trackers with implements links to it (most first)."""
+    counts: dict[str, dict[str, int]] = {}
+    for lk in _links(ctx).links_between_docs(types=["implements"]):
+        by = counts.setdefault(lk.target_doc, {})
+        by[lk.source_doc] = by.get(lk.source_doc, 0) + 1
+    return {res: sorted(by, key=lambda d: (-by[d], d)) for res, by in counts.items()}
+
+
+@router.get("/coverage", response_class=HTMLResponse, include_in_schema=False)
+def coverage_page(
+    request: Request,
+    ctx: Ctx,
+    of: Annotated[str, Query(max_length=300)] = "57-NQ/TW",
+    by: Annotated[str, Query(max_length=300)] = "",
+) -> HTMLResponse:
+    """Coverage of a resolution by one of its programmes/plans: items with their tasks, gaps,
+    tasks without a source, tasks tied only to other parts, weaker targets; xlsx download."""
+    from index.coverage import compute_coverage
+    from ingest.errors import NotFound
+
+    plans = _plans_of(ctx)
+    res = ctx.store.find_document(of)
+    of_id = res.id if res is not None else of
+    by = by or next(iter(plans.get(of_id, [])), "")
+    try:
+        if not by:
+            raise NotFound(
+                f"no plan implements {of}", message_vi=f"chưa có chương trình, kế hoạch nào triển khai {of}"
+            )
+        cov = compute_coverage(ctx.store, _links(ctx), of, by)
+    except NotFound as e:
+        raise ApiError(404, "not_found", str(e), e.message_vi) from e
+    return templates.TemplateResponse(
+        request,
+        "coverage.html",
+        {
+            "cov": cov,
+            "summary": cov.summary(),
+            "resolutions": sorted(plans),
+            "plans": plans.get(cov.of, []),
+            "active": "coverage",
         },
     )
 

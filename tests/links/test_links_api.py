@@ -109,3 +109,25 @@ def test_fragment_marks_the_shared_phrases_in_the_linked_text(client: TestClient
     frag = client.get("/links/fragment/03/NQ-CP:PL2.69").text
     marked = {" ".join(re.findall(r"[^\W\d_]+", m.lower())) for m in re.findall(r"<mark>(.*?)</mark>", frag)}
     assert marked == {" ".join(re.findall(r"[^\W\d_]+", x)) for x in shown}  # each shown phrase, marked
+
+
+def test_coverage_page(client: TestClient) -> None:
+    page = client.get("/coverage")  # the first resolution with a plan, its most-linked plan
+    assert page.status_code == 200 and "Độ bao phủ" in page.text
+    page = client.get("/coverage", params={"of": "57-NQ/TW", "by": "03/NQ-CP"})
+    cov = client.get("/api/coverage", params={"of": "57-NQ/TW", "by": "03/NQ-CP"}).json()
+    s = cov["summary"]
+    assert f"<strong>{s['items_covered']}/{s['items']}</strong>" in page.text
+    assert f"Nhiệm vụ không rõ nguồn ({s['tasks_without_source']})" in page.text
+    assert f"chỉ gắn với phần khác của nghị quyết ({s['tasks_linked_outside_items']})" in page.text
+    assert page.text.count('<tr class="') == len(cov["rows"])
+    gaps = [r for r in cov["rows"] if not r["tasks"]]
+    assert page.text.count("chưa có nhiệm vụ</span>") == len(gaps)
+    assert "format=xlsx" in page.text and 'value="03/NQ-CP" selected' in page.text
+    tracker = client.get("/coverage", params={"of": "70-NQ/TW", "by": "tracking:provincial-tasks"})
+    assert tracker.status_code == 200 and "tracking:provincial-tasks/70-NQ/TW" in tracker.text
+    assert client.get("/coverage", params={"of": "57-NQ/TW", "by": "nope"}).status_code == 404
+    missing = client.get("/coverage", params={"of": "99-XX/YY"})
+    assert missing.status_code == 404 and "chưa có chương trình" in missing.text
+    graph = client.get("/links", params={"doc": "57-NQ/TW"}).text
+    assert "/coverage?of=57-NQ/TW&amp;by=03/NQ-CP" in graph
