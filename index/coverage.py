@@ -102,10 +102,13 @@ def _task_items(doc: Document) -> list[Provision]:
 
 
 def _tracker_plan(links: LinkStore, by: str, res: Document) -> Document | None:
-    """The rows of tracker ``by`` that name resolution ``res``, as the linker sees them."""
+    """The rows of tracker ``by`` that name resolution ``res``, as the linker sees them: ``by`` is
+    the tracker (``tracking:provincial-tasks``) or its part for ``res``
+    (``tracking:provincial-tasks/70-NQ/TW``), never its rows for another or no resolution."""
     from index.links.tracking import tracker_documents
 
-    wanted = {by, f"{by}/{res.meta.number or res.id}", f"{by}/{res.id}"}
+    names = {res.id, res.meta.number or res.id}
+    wanted = {by if by.endswith(f"/{n}") else f"{by}/{n}" for n in names}
     return next((d for d in tracker_documents(links) if d.id in wanted), None)
 
 

@@ -61,6 +61,11 @@ def links_view(store: Any, links: Any, key: str, types: list[str] | None = None)
     return {**scope, "links": out, "count": len(out)}
 
 
+def coverage_filename(cov: Any) -> str:
+    """``coverage-57-NQ_TW-03_NQ-CP.xlsx``: no ``/`` or ``:`` (tracker ids) in a file name."""
+    return f"coverage-{cov.of}-{cov.by}.xlsx".replace("/", "_").replace(":", "_")
+
+
 def coverage_xlsx(cov: Any, path: Path) -> None:
     """The coverage table as an Excel workbook (four sheets, Vietnamese headers)."""
     from openpyxl import Workbook
@@ -89,14 +94,14 @@ def coverage_xlsx(cov: Any, path: Path) -> None:
     ws2.append(["Nhiệm vụ", "Nội dung"])
     for t in cov.orphans:
         ws2.append([t.id, t.text])
-    ws4 = wb.create_sheet("Nhiệm vụ gắn phần khác")
-    ws4.append(["Nhiệm vụ", "Nội dung", "Điều khoản nghị quyết (ngoài các mục nhiệm vụ)"])
-    for e in cov.elsewhere:
-        ws4.append([e["task"], e["text"], "\n".join(f"{p['id']}: {p['heading']}" for p in e["provisions"])])
     ws3 = wb.create_sheet("Chỉ tiêu thấp hơn")
     ws3.append(["Nhiệm vụ", "Điều khoản nghị quyết", "Lý do"])
     for w in cov.weaker:
         ws3.append([w["task"], w["provision"], w["reason"]])
+    ws4 = wb.create_sheet("Nhiệm vụ gắn phần khác")
+    ws4.append(["Nhiệm vụ", "Nội dung", "Điều khoản nghị quyết (ngoài các mục nhiệm vụ)"])
+    for e in cov.elsewhere:
+        ws4.append([e["task"], e["text"], "\n".join(f"{p['id']}: {p['heading']}" for p in e["provisions"])])
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -229,7 +234,7 @@ def register(app: typer.Typer) -> None:
         linker.update()
         cov = compute_coverage(linker.store, linker.links, of, by)
         if fmt == "xlsx":
-            path = out_path or Path(f"coverage-{cov.of}-{cov.by}.xlsx".replace("/", "_"))
+            path = out_path or Path(coverage_filename(cov))
             coverage_xlsx(cov, path)
             Console(stderr=True).print(f"Đã ghi {path}")
             return
@@ -320,6 +325,9 @@ def register_reviews(app: typer.Typer) -> None:
             raise typer.Exit(2)
         verdict = "right" if right else ("wrong" if wrong else None)
         links = LinkStore(Store(Settings().db_path))
+        if clear and link_type in LINK_TYPE_NAMES and links.review_of(link_type, source, target) is None:
+            err.print(f"Không có đánh giá nào để bỏ: {link_type} {source} → {target}")
+            return
         try:
             got = record_review(links, link_type, source, target, verdict, note, reviewer)
         except ValueError as e:
@@ -355,6 +363,13 @@ def register_reviews(app: typer.Typer) -> None:
         from index.links.db import LinkStore
         from ingest.store import Store
 
+        bad = [t for t in link_type or [] if t not in LINK_TYPE_NAMES]
+        if bad:
+            Console(stderr=True).print(
+                f"[red]error:[/] unknown link type {bad[0]!r} (loại liên kết không hợp lệ); "
+                f"use one of {', '.join(LINK_TYPE_NAMES)}"
+            )
+            raise typer.Exit(2)
         reviews = LinkStore(Store(Settings().db_path)).reviews(link_type or None)
         if out_path is not None:
             lines = [json.dumps(r.as_dict(), ensure_ascii=False) for r in reviews]

@@ -299,6 +299,13 @@ class LinkStore:
                 q = q.where(LinkReviewRow.type.in_(list(types)))
             return [_review_of(r) for r in s.scalars(q.order_by(LinkReviewRow.at))]
 
+    def review_of(self, link_type: str, source: str, target: str) -> Review | None:
+        """The verdict on one link (either way round for ``related``), or None."""
+        key = review_key(link_type, source, target)
+        with Session(self.engine) as s:
+            row = s.get(LinkReviewRow, key)
+            return _review_of(row) if row is not None else None
+
     def reviews_of(self, links: Iterable[Link]) -> dict[tuple[str, str, str], Review]:
         """Verdicts on ``links``, keyed by :func:`review_key` of each link."""
         keys = {review_key(lk.type, lk.source, lk.target) for lk in links}

@@ -17,7 +17,7 @@ from index.links.db import LinkStore, TrackedTaskRow
 from index.links.model import TRACKING_PREFIX
 from ingest.errors import NqdocError
 from ingest.models import DocKind, DocMeta, Document, Provision
-from ingest.readers.jsonl import BadJsonLine, jsonl_records
+from ingest.readers.jsonl import BadJsonLine, jsonl_lines, jsonl_records
 from ingest.refs import party_number_from_short
 
 
@@ -40,7 +40,7 @@ def read_tracker(path: Path) -> list[TrackedTaskRow]:
     seen: set[str] = set()
     tracker = tracker_id(path)
     text_all = path.read_text(encoding="utf-8")
-    lines = text_all.splitlines()
+    lines = jsonl_lines(text_all)
     try:
         records = list(jsonl_records(text_all))
     except BadJsonLine as e:

@@ -25,13 +25,19 @@ class BadJsonLine(ValueError):
         self.lineno, self.msg = lineno, msg
 
 
+def jsonl_lines(text: str) -> list[str]:
+    """The lines of a JSONL text: split at ``\n`` only (``str.splitlines`` would also split inside
+    a string holding U+2028, U+0085…, which JSON leaves unescaped), ``\r`` and a BOM dropped."""
+    return [line.removesuffix("\r") for line in text.removeprefix("\ufeff").split("\n")]
+
+
 def jsonl_records(text: str) -> Iterator[tuple[int, Any]]:
     """``(line number, value)`` for each non-blank line; :class:`BadJsonLine` at the first bad one.
 
     Shared by the corpus reader here, tracker import (``index.links.tracking``) and gold files
     (``eval.links_eval``), which each check the records' fields themselves.
     """
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    for lineno, line in enumerate(jsonl_lines(text), start=1):
         if not line.strip():
             continue
         try:

@@ -2,7 +2,8 @@
 
 What every router shares lives here: :func:`get_ctx` (the process's
 :class:`~service.context.ServiceContext`, as a FastAPI dependency that tests can override)
-and :data:`templates` (Jinja2, autoescaping on; pages extend ``base.html``).
+and :data:`templates` (Jinja2, autoescaping on; pages extend ``base.html``), and
+:func:`attachment` (the download header of every export).
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ def context_of(request: Request) -> ServiceContext:
     """The ServiceContext the app's lifespan opened (one per process)."""
     ctx: ServiceContext = request.app.state.ctx
     return ctx
+
+
+def attachment(name: str) -> dict[str, str]:
+    """``Content-Disposition`` for a download named ``name``: the Vietnamese name for browsers that
+    read RFC 5987 (``filename*``) and an ASCII one (diacritics folded) for the others — headers
+    are latin-1, so a raw Vietnamese name would fail the response."""
+    import unicodedata
+    from urllib.parse import quote
+
+    plain = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = plain.encode("ascii", "ignore").decode().replace('"', "") or "download"
+    return {"Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"}
 
 
 async def get_ctx(request: Request) -> ServiceContext:

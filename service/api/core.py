@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest.errors import NotFound, NqdocError
 from ingest.models import DocKind
-from service.api import get_ctx, templates
+from service.api import attachment, get_ctx, templates
 from service.api.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from service.context import ServiceContext
 from service.views import (
@@ -325,7 +325,7 @@ def brief_docx(
     return Response(
         brief_to_docx(brief),
         media_type=DOCX_TYPE,
-        headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"},
+        headers=attachment(name),
     )
 
 

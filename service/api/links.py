@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from index.links.db import LinkStore
 from index.links.model import LINK_LABELS_VI
 from ingest.models import DocMeta
-from service.api import get_ctx, templates
+from service.api import attachment, get_ctx, templates
 from service.api.admin import WRITE_RESPONSES, require_admin
 from service.api.errors import ERROR_RESPONSES, ApiError
 from service.context import ServiceContext
@@ -66,8 +66,8 @@ class ReviewBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     type: LinkTypeName
-    source: str = Field(min_length=1, max_length=300)
-    target: str = Field(min_length=1, max_length=300)
+    source: str = Field(min_length=1, max_length=1000)  # tracker row ids carry the row's code
+    target: str = Field(min_length=1, max_length=1000)
     verdict: Literal["right", "wrong"] | None
     note: str = Field("", max_length=1000)
     reviewer: str = Field("", max_length=100)
@@ -153,7 +153,7 @@ def coverage(
     from pathlib import Path
 
     from index.coverage import compute_coverage
-    from service.cli_links import coverage_xlsx
+    from service.cli_links import coverage_filename, coverage_xlsx
 
     cov = compute_coverage(ctx.store, _links(ctx), of, by)
     if format == "json":
@@ -162,11 +162,11 @@ def coverage(
         path = Path(tmp) / "coverage.xlsx"
         coverage_xlsx(cov, path)
         data = path.read_bytes()
-    name = f"coverage-{cov.of}-{cov.by}.xlsx".replace("/", "_")
+    name = coverage_filename(cov)
     return Response(
         data,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers=attachment(name),
     )
 
 
@@ -200,7 +200,8 @@ def links_page(
 def _plans_of(ctx: ServiceContext) -> dict[str, list[str]]:
     """For each resolution, the documents and trackers with implements links to it (most first)."""
     counts: dict[str, dict[str, int]] = {}
-    for lk in _links(ctx).links_between_docs(types=["implements"]):
+    ls = _links(ctx)
+    for lk in ls.without_rejected(ls.links_between_docs(types=["implements"])):
         by = counts.setdefault(lk.target_doc, {})
         by[lk.source_doc] = by.get(lk.source_doc, 0) + 1
     return {res: sorted(by, key=lambda d: (-by[d], d)) for res, by in counts.items()}
@@ -210,15 +211,21 @@ def _plans_of(ctx: ServiceContext) -> dict[str, list[str]]:
 def coverage_page(
     request: Request,
     ctx: Ctx,
-    of: Annotated[str, Query(max_length=300)] = "57-NQ/TW",
+    of: Annotated[str, Query(max_length=300)] = "",
     by: Annotated[str, Query(max_length=300)] = "",
 ) -> HTMLResponse:
     """Coverage of a resolution by one of its programmes/plans: items with their tasks, gaps,
-    tasks without a source, tasks tied only to other parts, weaker targets; xlsx download."""
+    tasks without a source, tasks tied only to other parts, weaker targets; xlsx download.
+    Without ``of``: the first resolution that has a plan; without ``by``: its most-linked plan."""
     from index.coverage import compute_coverage
     from ingest.errors import NotFound
 
     plans = _plans_of(ctx)
+    if not of and not plans:  # nothing linked yet: say so on the page, not as an error
+        return templates.TemplateResponse(
+            request, "coverage.html", {"cov": None, "resolutions": [], "plans": [], "active": "coverage"}
+        )
+    of = of or sorted(plans)[0]
     res = ctx.store.find_document(of)
     of_id = res.id if res is not None else of
     by = by or next(iter(plans.get(of_id, [])), "")
@@ -236,8 +243,8 @@ def coverage_page(
         {
             "cov": cov,
             "summary": cov.summary(),
-            "resolutions": sorted(plans),
-            "plans": plans.get(cov.of, []),
+            "resolutions": sorted(plans | {cov.of: []}),
+            "plans": list(dict.fromkeys([*plans.get(cov.of, []), cov.by])),
             "active": "coverage",
         },
     )

@@ -7,13 +7,12 @@ request (a no-op when no document changed); records are read from the store's SQ
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ingest.tasks.query import TaskFilter, filter_commitments, parse_date, select_commitments, select_targets
-from service.api import get_ctx, templates
+from service.api import attachment, get_ctx, templates
 from service.api.errors import ERROR_RESPONSES
 from service.context import ServiceContext
 from service.exports import FLAG_VI, MEDIA_TYPES, deadline_vi, export_targets, export_tasks, flags_vi
@@ -87,10 +86,7 @@ def _download(data: bytes, fmt: str, name: str) -> Response:
     return Response(
         data,
         media_type=MEDIA_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{fname.encode("ascii", "ignore").decode()}"; '
-            f"filename*=UTF-8''{quote(fname)}"
-        },
+        headers=attachment(fname),
     )
 
 

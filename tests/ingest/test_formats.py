@@ -103,3 +103,13 @@ def test_alqac_articles_become_dieu_provisions(shared: Path) -> None:
         assert doc.id == src["id"] and str(doc.meta.kind) == "law"
         arts = [p for p in doc.provisions if p.kind == "article"]
         assert [p.path for p in arts] == [f"D{a['id']}" for a in src["articles"]], doc.id
+
+
+def test_jsonl_lines_split_at_newlines_only() -> None:
+    """SYNTHETIC: a BOM, CRLF endings and U+2028 / U+0085 inside a JSON string (left unescaped by
+    json.dumps(ensure_ascii=False)) keep one record per line."""
+    from ingest.readers.jsonl import jsonl_records
+
+    recs = [{"text": "một\u2028hai\x85ba"}, {"text": "bốn"}]
+    text = "\ufeff" + "\r\n".join(json.dumps(r, ensure_ascii=False) for r in recs) + "\r\n"
+    assert list(jsonl_records(text)) == [(1, recs[0]), (2, recs[1])]

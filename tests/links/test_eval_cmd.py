@@ -62,6 +62,7 @@ def test_a_bad_gold_file_stops_before_linking(linked_copy: Settings, tmp_path: P
         ":1: type 'link' is not one of": ok.replace('"related"', '"link"') + "\n",
         ":1: source missing": ok.replace('"source": "71-NQ/TW:III.8", ', "") + "\n",
         ":1: label True": ok.replace('"label": 1', '"label": true') + "\n",
+        ":1: label 1.0": ok.replace('"label": 1', '"label": 1.0') + "\n",
     }
     for want, text in cases.items():
         path = tmp_path / "gold.jsonl"
@@ -119,3 +120,23 @@ def test_the_scratch_copy_is_a_consistent_snapshot_of_a_live_database(tmp_path: 
         assert c.execute("SELECT name FROM sqlite_master WHERE name = 'stale'").fetchone() is None
     snapshot_db(tmp_path / "absent.sqlite3", dst)
     assert not dst.exists()
+
+
+def test_eval_on_a_store_without_57_or_03(corpus: Path, tmp_path: Path) -> None:
+    """Your own gold on your own documents: the 57-NQ/TW ← 03/NQ-CP table is left out, not a crash;
+    pairs naming documents this store lacks are counted."""
+    from eval.links_eval import evaluate_links, format_report
+    from ingest.pipeline import ingest_paths
+
+    s = Settings(home=tmp_path / "home", embed_model="fake")
+    assert not ingest_paths([str(corpus / "resolutions" / "nq71-tw-2025.md")], s).failed
+    gold = tmp_path / "mine.jsonl"
+    pairs = [
+        {"type": "related", "source": "71-NQ/TW:III.8", "target": "72-NQ/TW:III.3.p4", "label": 1},
+        {"type": "cites", "source": "71-NQ/TW:III.8", "target": "ext:45-NQ/TW", "label": 0},
+    ]
+    gold.write_text("".join(json.dumps(p) + "\n" for p in pairs), encoding="utf-8")
+    report = evaluate_links(s, gold_path=gold, progress=False)
+    assert report["coverage_57_by_03"] is None and report["unknown_ids"]["count"] == 1
+    text = format_report(report)
+    assert "không tính" in text and text.startswith("Cảnh báo: 1 cặp chuẩn")

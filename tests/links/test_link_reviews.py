@@ -215,3 +215,79 @@ def test_review_buttons_in_a_real_browser(home: Settings) -> None:
         page.locator(".rejected-links").wait_for(state="detached")
         assert ls.reviews() == [] and errors == []
     ctx.close()
+
+
+def test_notes_with_line_separators_survive_export_and_reading_back(home: Settings, tmp_path: Path) -> None:
+    """JSON leaves U+2028 / U+0085 unescaped; a JSONL line must not be split at them."""
+    from eval.links_eval import load_gold
+    from service.cli import app
+
+    ls = _links(home)
+    lk = _related(ls)
+    note = "dòng một\u2028dòng hai\x85ba"  # synthetic
+    ls.set_review("related", lk.source, lk.target, 0, note)
+    out = tmp_path / "reviews.jsonl"
+    env = {"NQDOC_HOME": str(home.home), "NQDOC_EMBED_MODEL": "fake"}
+    assert CliRunner().invoke(app, ["link-reviews", "--out", str(out)], env=env).exit_code == 0
+    assert [g["note"] for g in load_gold(out)] == [note]
+    assert CliRunner().invoke(app, ["link-reviews", "--type", "bogus"], env=env).exit_code == 2
+    res = CliRunner().invoke(
+        app, ["link-review", lk.source, lk.target, "--type", "implements", "--clear"], env=env
+    )
+    assert res.exit_code == 0 and "Không có đánh giá nào để bỏ" in res.output
+    assert ls.review_of("related", lk.target, lk.source) is not None  # the related verdict stays
+
+
+def test_coverage_by_a_tracker_takes_only_its_rows_for_that_resolution(
+    home: Settings, tmp_path: Path
+) -> None:
+    """SYNTHETIC tracker with a Vietnamese file name, rows for 70-NQ/TW and one naming no
+    resolution: coverage by the tracker reads the 70-NQ/TW rows, never the other group; the
+    Excel download of it has a header browsers and latin-1 both accept."""
+    from index.coverage import compute_coverage
+    from index.links.tracking import import_tracker
+    from index.links.update import Linker
+    from ingest.errors import NotFound
+    from service.app import create_app
+    from service.context import ServiceContext
+
+    rows = [
+        {
+            "code": "T1",
+            "resolution": "70-NQ/TW",
+            "task": "Phát triển điện gió ngoài khơi và điện mặt trời mái nhà",
+        },
+        {
+            "code": "T2",
+            "resolution": "70-NQ/TW",
+            "task": "Sử dụng năng lượng tiết kiệm, hiệu quả trong cơ quan",
+        },
+        {"code": "T0", "task": "Báo cáo tình hình thực hiện hằng quý"},
+    ]
+    path = tmp_path / "nhiệm-vụ-tỉnh.jsonl"
+    path.write_text(
+        "\ufeff" + "\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n", encoding="utf-8"
+    )
+    linker = Linker(home)
+    import_tracker(linker.links, path)
+    linker.update()
+    cov = compute_coverage(linker.store, linker.links, "70-NQ/TW", "tracking:nhiệm-vụ-tỉnh")
+    assert cov.by == "tracking:nhiệm-vụ-tỉnh/70-NQ/TW"
+    counted = {t.id for r in cov.rows for t in r.tasks} | {t.id for t in cov.orphans}
+    counted |= {e["task"] for e in cov.elsewhere}
+    assert counted == {"tracking:T1", "tracking:T2"}
+    with pytest.raises(NotFound):
+        compute_coverage(linker.store, linker.links, "70-NQ/TW", "tracking:nhiệm-vụ-tỉnh/72-NQ/TW")
+    linker.store.close()
+
+    ctx = ServiceContext(home)
+    with TestClient(create_app(home, ctx=ctx)) as c:
+        params = {"of": "70-NQ/TW", "by": "tracking:nhiệm-vụ-tỉnh", "format": "xlsx"}
+        r = c.get("/api/coverage", params=params)
+        assert r.status_code == 200 and r.content[:2] == b"PK"
+        disp = r.headers["content-disposition"]
+        assert 'filename="coverage-70-NQ_TW-tracking_nhiem-vu-tinh_70-NQ_TW.xlsx"' in disp
+        assert "filename*=UTF-8''coverage-70-NQ_TW-tracking_nhi%E1%BB%87m" in disp
+        page = c.get("/coverage", params={"of": "70-NQ/TW", "by": "tracking:nhiệm-vụ-tỉnh"})
+        assert page.status_code == 200 and 'value="tracking:nhiệm-vụ-tỉnh/70-NQ/TW" selected' in page.text
+    ctx.close()

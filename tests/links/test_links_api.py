@@ -131,3 +131,15 @@ def test_coverage_page(client: TestClient) -> None:
     assert missing.status_code == 404 and "chưa có chương trình" in missing.text
     graph = client.get("/links", params={"doc": "57-NQ/TW"}).text
     assert "/coverage?of=57-NQ/TW&amp;by=03/NQ-CP" in graph
+
+
+def test_coverage_page_without_anything_linked(tmp_path) -> None:
+    from service.app import create_app
+
+    s = Settings(home=tmp_path / "home", embed_model="fake")
+    ctx = ServiceContext(s)
+    with TestClient(create_app(s, ctx=ctx)) as c:
+        page = c.get("/coverage")
+        assert page.status_code == 200 and 'id="coverage-empty"' in page.text
+        assert c.get("/coverage", params={"of": "57-NQ/TW"}).status_code == 404
+    ctx.close()
