@@ -53,6 +53,9 @@ class Coverage:
     # tasks that carry out only provisions outside the listed items (goals, viewpoints,
     # organisation of implementation): {task, text, fields, provisions: [{id, heading}]}
     elsewhere: list[dict[str, Any]] = field(default_factory=list)
+    # False when the ingested text lacks the tasks part (a partial text: "[Không có trong nguồn:
+    # toàn bộ phần III]"); the rows are then the resolution's other numbered items.
+    task_part_in_text: bool = True
 
     def summary(self) -> dict[str, Any]:
         items = [r for r in self.rows if r.level == "item"]
@@ -66,6 +69,7 @@ class Coverage:
             "provisions_without_tasks": [
                 r.item_id for r in self.rows if r.level == "provision" and not r.tasks
             ],
+            "task_part_in_text": self.task_part_in_text,
             "tasks_without_source": len(self.orphans),
             "tasks_linked_outside_items": len(self.elsewhere),
             "weaker_targets": len(self.weaker),
@@ -90,7 +94,9 @@ class Coverage:
         }
 
 
-def _task_items(doc: Document) -> list[Provision]:
+def _task_items(doc: Document) -> tuple[list[Provision], bool]:
+    """The numbered items of the resolution's tasks part (III. NHIỆM VỤ, GIẢI PHÁP), and whether
+    that part is in the text; without it, every numbered item stands in (viewpoints, goals…)."""
     parts = [
         p
         for p in doc.provisions
@@ -98,7 +104,9 @@ def _task_items(doc: Document) -> list[Provision]:
     ]
     ids = {p.id for p in parts}
     items = [p for p in doc.provisions if p.parent_id in ids and not p.gap and p.kind not in ("gap",)]
-    return items or [p for p in doc.provisions if p.kind == "item" and not p.gap]
+    if items:
+        return items, True
+    return [p for p in doc.provisions if p.kind == "item" and not p.gap], False
 
 
 def _tracker_plan(links: LinkStore, by: str, res: Document) -> Document | None:
@@ -144,7 +152,8 @@ def compute_coverage(store: Store, links: LinkStore, of: str, by: str) -> Covera
         return list(out.values())
 
     rows: list[CoverageRow] = []
-    for item in _task_items(res):
+    items, task_part_in_text = _task_items(res)
+    for item in items:
         desc = _descendants(item, idx)
         all_links = [lk for pid in [item.id, *[d.id for d in desc]] for lk in by_target.get(pid, [])]
         rows.append(CoverageRow(item.id, "item", item.heading, item.text, refs(all_links)))
@@ -188,7 +197,7 @@ def compute_coverage(store: Store, links: LinkStore, of: str, by: str) -> Covera
         for lk in impl
         if lk.evidence.get("weaker")
     ]
-    return Coverage(res.id, prog.id, rows, orphans, weaker, elsewhere)
+    return Coverage(res.id, prog.id, rows, orphans, weaker, elsewhere, task_part_in_text)
 
 
 def _descendants(p: Provision, idx: dict[str, Provision]) -> list[Provision]:

@@ -61,6 +61,12 @@ def links_view(store: Any, links: Any, key: str, types: list[str] | None = None)
     return {**scope, "links": out, "count": len(out)}
 
 
+TASK_PART_MISSING_VI = (
+    "Lưu ý: văn bản {of} đã nạp không có phần nhiệm vụ, giải pháp (phần III không có trong nguồn); "
+    "các mục dưới đây là các mục đánh số khác của nghị quyết (quan điểm, mục tiêu…)."
+)
+
+
 def coverage_filename(cov: Any) -> str:
     """``coverage-57-NQ_TW-03_NQ-CP.xlsx``: no ``/`` or ``:`` (tracker ids) in a file name."""
     return f"coverage-{cov.of}-{cov.by}.xlsx".replace("/", "_").replace(":", "_")
@@ -90,6 +96,10 @@ def coverage_xlsx(cov: Any, path: Path) -> None:
         )
         if not r.tasks:
             ws.cell(ws.max_row, 4).font = Font(bold=True, color="C00000")
+    if not cov.task_part_in_text:  # said below the table, so the header stays row 1
+        ws.append([])
+        ws.append([TASK_PART_MISSING_VI.format(of=cov.of)])
+        ws.cell(ws.max_row, 1).font = Font(italic=True, color="7A5200")
     ws2 = wb.create_sheet("Nhiệm vụ không rõ nguồn")
     ws2.append(["Nhiệm vụ", "Nội dung"])
     for t in cov.orphans:
@@ -247,6 +257,8 @@ def register(app: typer.Typer) -> None:
             return
         out = Console()
         s = cov.summary()
+        if not s["task_part_in_text"]:
+            out.print(f"[yellow]{TASK_PART_MISSING_VI.format(of=cov.of)}[/]", highlight=False)
         out.print(
             f"[bold]{cov.of}[/] ← {cov.by}: {s['items_covered']}/{s['items']} mục có nhiệm vụ triển khai; "
             f"{s['tasks_without_source']} nhiệm vụ không rõ nguồn; "

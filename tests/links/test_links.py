@@ -161,6 +161,9 @@ def test_coverage_of_a_resolution_by_a_province_tracker(links: LinkStore) -> Non
 
     cov = compute_coverage(links.store, links, "70-NQ/TW", "tracking:provincial-tasks")
     assert cov.by == "tracking:provincial-tasks/70-NQ/TW" and cov.rows
+    # the corpus text of 70-NQ/TW lacks part III: said, and the rows are its other numbered items
+    assert cov.summary()["task_part_in_text"] is False
+    assert compute_coverage(links.store, links, "57-NQ/TW", "03/NQ-CP").task_part_in_text
     rows = {t.id for t in links.tracked_tasks() if t.resolution == "70-NQ/TW"}
     covered, orphans = {t.id for r in cov.rows for t in r.tasks}, {t.id for t in cov.orphans}
     assert covered and orphans and covered | orphans <= rows and not covered & orphans

@@ -126,6 +126,7 @@ def test_coverage_page(client: TestClient) -> None:
     assert "format=xlsx" in page.text and 'value="03/NQ-CP" selected' in page.text
     tracker = client.get("/coverage", params={"of": "70-NQ/TW", "by": "tracking:provincial-tasks"})
     assert tracker.status_code == 200 and "tracking:provincial-tasks/70-NQ/TW" in tracker.text
+    assert 'id="coverage-partial"' in tracker.text and 'id="coverage-partial"' not in page.text
     assert client.get("/coverage", params={"of": "57-NQ/TW", "by": "nope"}).status_code == 404
     missing = client.get("/coverage", params={"of": "99-XX/YY"})
     assert missing.status_code == 404 and "chưa có chương trình" in missing.text
