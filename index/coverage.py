@@ -161,13 +161,16 @@ def compute_coverage(store: Store, links: LinkStore, of: str, by: str) -> Covera
             if d.gap:
                 continue
             rows.append(CoverageRow(d.id, "provision", d.heading, d.text, refs(by_target.get(d.id, []))))
-    linked = {lk.source for lk in impl}
+    targets_of: dict[str, set[str]] = {}
+    for lk in impl:
+        targets_of.setdefault(lk.source, set()).add(lk.target)
+    linked = set(targets_of)
     listed = {r.item_id for r in rows}
     covered = {t.id for r in rows for t in r.tasks}
     elsewhere = []
     for sid in sorted(linked - covered, key=lambda x: src[x].ordinal if x in src else 0):
         p = src.get(sid)
-        targets = sorted({lk.target for lk in impl if lk.source == sid} - listed)
+        targets = sorted(targets_of[sid] - listed)
         if p is None or not targets:
             continue
         elsewhere.append(

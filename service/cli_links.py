@@ -167,13 +167,7 @@ def register(app: typer.Typer) -> None:
         from service.views import phrase_excerpt
 
         err = Console(stderr=True)
-        for t in link_type or []:
-            if t not in LINK_TYPE_NAMES:
-                err.print(
-                    f"[red]error:[/] unknown link type {t!r} (loại liên kết không hợp lệ); "
-                    f"use one of {', '.join(LINK_TYPE_NAMES)}"
-                )
-                raise typer.Exit(2)
+        _check_types(link_type or [])
         settings = Settings()
         linker = _linker(settings)
         if import_tracker is not None:
@@ -272,6 +266,19 @@ def register(app: typer.Typer) -> None:
             out.print(f"{pad}{r.item_id}  {mark}  [dim]{r.text[:80]}[/]", highlight=False)
 
 
+def _check_types(types: list[str]) -> None:
+    """Exit 2 with a message naming the first unknown link type among ``types``."""
+    from rich.console import Console
+
+    for t in types:
+        if t not in LINK_TYPE_NAMES:
+            Console(stderr=True).print(
+                f"[red]error:[/] unknown link type {t!r} (loại liên kết không hợp lệ); "
+                f"use one of {', '.join(LINK_TYPE_NAMES)}"
+            )
+            raise typer.Exit(2)
+
+
 def record_review(
     links: Any,
     link_type: str,
@@ -335,17 +342,14 @@ def register_reviews(app: typer.Typer) -> None:
         if right + wrong + clear != 1:
             err.print("[red]error:[/] give exactly one of --right, --wrong, --clear (chọn đúng một)")
             raise typer.Exit(2)
+        _check_types([link_type])
         verdict = "right" if right else ("wrong" if wrong else None)
         links = LinkStore(Store(Settings().db_path))
-        if clear and link_type in LINK_TYPE_NAMES and links.review_of(link_type, source, target) is None:
+        if clear and links.review_of(link_type, source, target) is None:
             err.print(f"Không có đánh giá nào để bỏ: {link_type} {source} → {target}")
             return
         try:
             got = record_review(links, link_type, source, target, verdict, note, reviewer)
-        except ValueError as e:
-            names = ", ".join(LINK_TYPE_NAMES)
-            err.print(f"[red]error:[/] {e} (loại liên kết không hợp lệ); use one of {names}")
-            raise typer.Exit(2) from e
         except NotFound as e:
             err.print(f"[red]error:[/] {e.message_vi} ({e})")
             raise typer.Exit(1) from e
@@ -375,13 +379,7 @@ def register_reviews(app: typer.Typer) -> None:
         from index.links.db import LinkStore
         from ingest.store import Store
 
-        bad = [t for t in link_type or [] if t not in LINK_TYPE_NAMES]
-        if bad:
-            Console(stderr=True).print(
-                f"[red]error:[/] unknown link type {bad[0]!r} (loại liên kết không hợp lệ); "
-                f"use one of {', '.join(LINK_TYPE_NAMES)}"
-            )
-            raise typer.Exit(2)
+        _check_types(link_type or [])
         reviews = LinkStore(Store(Settings().db_path)).reviews(link_type or None)
         if out_path is not None:
             lines = [json.dumps(r.as_dict(), ensure_ascii=False) for r in reviews]

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -99,15 +99,7 @@ class Review:
     at: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "source": self.source,
-            "target": self.target,
-            "label": self.label,
-            "note": self.note,
-            "reviewer": self.reviewer,
-            "at": self.at,
-        }
+        return asdict(self)
 
 
 def review_key(link_type: str, source: str, target: str) -> tuple[str, str, str]:

@@ -219,6 +219,7 @@ def coverage_page(
     Without ``of``: the first resolution that has a plan; without ``by``: its most-linked plan."""
     from index.coverage import compute_coverage
     from ingest.errors import NotFound
+    from service.cli_links import TASK_PART_MISSING_VI
 
     plans = _plans_of(ctx)
     if not of and not plans:  # nothing linked yet: say so on the page, not as an error
@@ -245,6 +246,7 @@ def coverage_page(
             "summary": cov.summary(),
             "resolutions": sorted(plans | {cov.of: []}),
             "plans": list(dict.fromkeys([*plans.get(cov.of, []), cov.by])),
+            "partial_note": TASK_PART_MISSING_VI.format(of=cov.of),
             "active": "coverage",
         },
     )
